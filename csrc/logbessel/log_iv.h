@@ -1,0 +1,64 @@
+// log I_v(x) for every real order v and x >= 0.
+//
+// Regions for v >= 0, x > 0, r = sqrt(v^2 + x^2):
+//   1. r >= DEBYE_R_MIN: uniform expansion (uniform.h; DLMF 10.41.3, 10.40.1 as v -> 0).
+//   2. r <  DEBYE_R_MIN: power series (series.h; DLMF 10.25.2).
+// Negative order: I_{-n} = I_n for integer n (DLMF 10.27.1); otherwise
+// I_{-a}(x) = I_a(x) + (2/pi) sin(a pi) K_a(x) (DLMF 10.27.2), which can be negative:
+// the log is returned where it is positive and NaN where it is not.
+#pragma once
+#include "config.h"
+#include "log_kv.h"
+#include "series.h"
+#include "tools.h"
+#include "uniform.h"
+
+namespace logbessel {
+namespace detail {
+
+// log I_v(x) for v >= 0 finite, 0 < x < inf.
+LOGBESSEL_INLINE double log_iv_pos(double v, double x) {
+    const double r = hypot_pos(v, x);
+    if (r >= DEBYE_R_MIN) return log_iv_uniform(v, x, r);
+    return log_iv_series(v, x);
+}
+
+// log I_v(x) for negative non-integer v, 0 <= x <= inf.
+LOGBESSEL_INLINE double log_iv_neg(double v, double x) {
+    const double a = -v;
+    const double s = sinpi(a);
+    if (x == 0.0) return s > 0.0 ? inf_value() : nan_value();  // the K_a term dominates
+    if (x == inf_value()) return inf_value();
+    const double li = log_iv_pos(a, x);
+    const double lk = log_kv(a, x);
+    const double lc = log(2.0 / PI * fabs(s)) + lk;
+    if (s > 0.0) {  // log(e^li + e^lc)
+        const double hi = li > lc ? li : lc;
+        const double lo = li > lc ? lc : li;
+        return hi + log1p(exp(lo - hi));
+    }
+    const double d = lc - li;  // log(e^li - e^lc) = li + log(1 - e^d)
+    if (d >= 0.0) return nan_value();
+    return li + (d > -LN2 ? log(-expm1(d)) : log1p(-exp(d)));
+}
+
+}  // namespace detail
+
+// log I_v(x): every real v, x >= 0. NaN in -> NaN; x < 0 -> NaN; x = 0 -> 0 (v = 0) or
+// -inf (v > 0 or negative integer v); x = +inf -> +inf; v = +inf with finite x -> -inf.
+LOGBESSEL_INLINE double log_iv(double v, double x) {
+    if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
+    if (v < 0.0) {
+        if (v == -inf_value()) return nan_value();
+        if (detail::is_integer(v)) v = -v;
+        else return detail::log_iv_neg(v, x);
+    }
+    if (x == 0.0) return v == 0.0 ? 0.0 : -inf_value();
+    if (x == inf_value()) return v == inf_value() ? nan_value() : inf_value();
+    if (v == inf_value()) return -inf_value();
+    return detail::log_iv_pos(v, x);
+}
+
+LOGBESSEL_INLINE float log_iv(float v, float x) { return float(log_iv(double(v), double(x))); }
+
+}  // namespace logbessel

@@ -1,0 +1,132 @@
+// log K_v(x) for every real order v and x >= 0.
+//
+// Regions (v >= 0 after K_{-v} = K_v, DLMF 10.27.3), r = sqrt(v^2 + x^2):
+//   1. r >= DEBYE_R_MIN: uniform expansion (uniform.h, DLMF 10.41.4).
+//   2a. r < DEBYE_R_MIN, x <= 2: Temme's series (Temme 1975, J. Comput. Phys. 19, 324) for
+//       K_mu, K_{mu+1} with mu = v - round(v), |mu| <= 1/2, then the forward recurrence
+//       K_{n+1} = K_{n-1} + (2n/x) K_n (DLMF 10.29.1), which is stable upwards for K.
+//   2b. r < DEBYE_R_MIN, x > 2: the continued fraction for K_{v+1}/K_v (Temme 1975;
+//       Steed's CF2 in Thompson & Barnett 1987) and the Wronskian
+//       I_v K_{v+1} + I_{v+1} K_v = 1/x (DLMF 10.28.2) with I_v, I_{v+1} from their power
+//       series: no recurrence, so no error accumulates over the order.
+#pragma once
+#include "config.h"
+#include "series.h"
+#include "tools.h"
+#include "uniform.h"
+
+namespace logbessel {
+namespace detail {
+
+constexpr double TEMME_X_MAX = 2.0;  // Temme's series below, continued fraction above
+
+// Region 2a. Temme's series for |mu| <= 1/2, 0 < x <= 2. Returns log K_mu(x) and
+// rt = x K_{mu+1}(x) / K_mu(x) (bounded for every x > 0, unlike the ratio itself).
+LOGBESSEL_INLINE void k_temme_series(double mu, double x, double& logk, double& rt) {
+    const double L = LN2 - log(x);  // log(2/x) >= 0
+    const double sigma = mu * L;
+    const double mu2 = mu * mu;
+    const double g1 = temme_gamma1(mu2);
+    const double g2 = temme_gamma2(mu2);
+    const double gp = 1.0 / (g2 - mu * g1);  // Gamma(1 + mu)
+    const double gm = 1.0 / (g2 + mu * g1);  // Gamma(1 - mu)
+    const double fact = (mu == 0.0) ? 1.0 : PI * mu / sin(PI * mu);
+    double f = fact * (g1 * cosh(sigma) + g2 * sinhc(sigma) * L);
+    const double e = exp(sigma);
+    double p = 0.5 * e * gp;
+    double q = 0.5 / e * gm;
+    double sumf = f, sumh = p;
+    double c = 1.0;
+    const double u = 0.25 * x * x;
+    for (int k = 1; k < 200; ++k) {
+        f = (k * f + p + q) / (k * k - mu2);
+        p /= (k - mu);
+        q /= (k + mu);
+        const double h = p - k * f;
+        c *= u / k;
+        const double df = c * f, dh = c * h;
+        sumf += df;
+        sumh += dh;
+        if (fabs(df) < 0.25 * DBL_EPS * sumf && fabs(dh) < 0.25 * DBL_EPS * fabs(sumh)) break;
+    }
+    logk = log(sumf);
+    rt = 2.0 * sumh / sumf;
+}
+
+// Region 2b, first half: rt = x K_{v+1}(x) / K_v(x) for v >= -1/2, x > 2, from
+//   rt = v + 1/2 + x + (v^2 - 1/4) t,   t = 1/(b_1 + a_2/(b_2 + a_3/(b_3 + ...))),
+//   b_k = 2 (k + x),  a_k = v^2 - (k - 1/2)^2,
+// evaluated forwards by the modified Lentz method.
+LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
+    const double v2 = v * v;
+    const double tiny = 1e-300;
+    double g = 2.0 * (1.0 + x);  // b_1
+    double C = g, D = 0.0;
+    for (int k = 2; k < 1000; ++k) {
+        const double a = v2 - (k - 0.5) * (k - 0.5);
+        const double b = 2.0 * (k + x);
+        D = b + a * D;
+        if (D == 0.0) D = tiny;
+        C = b + a / C;
+        if (C == 0.0) C = tiny;
+        D = 1.0 / D;
+        const double delta = C * D;
+        g *= delta;
+        if (fabs(delta - 1.0) < 0.5 * DBL_EPS) break;
+    }
+    return v + 0.5 + x + (v2 - 0.25) / g;
+}
+
+// Region 2b: log K_v(x) for 0 <= v, x > 2, r < DEBYE_R_MIN, directly at order v (no
+// recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)):
+LOGBESSEL_INLINE double log_kv_cf(double v, double x) {
+    const double rt = k_ratio_cf(v, x);
+    const double s0 = i_series_sum(v, x);
+    const double s1 = i_series_sum(v + 1.0, x);
+    const double x_rho_i = x * x / (2.0 * (v + 1.0)) * (s1 / s0);  // x I_{v+1}/I_v
+    return -log(rt + x_rho_i) - log_iv_series_from_sum(v, x, s0);
+}
+
+// Region 2a: v >= 0, 0 < x <= 2: Temme's series at mu = v - round(v), then the forward
+// recurrence in the bounded variable rt_j = x K_{mu+j+1}/K_{mu+j} = x^2/rt_{j-1} + 2(mu+j).
+LOGBESSEL_INLINE double log_kv_temme(double v, double x) {
+    const double n = floor(v + 0.5);
+    const double mu = v - n;
+    double logk, rt;
+    k_temme_series(mu, x, logk, rt);
+    const int steps = int(n);
+    if (steps == 0) return logk;
+    // For x >= 1 the factors are divided by x as we go (no cancellation against n log x).
+    const bool scale = x >= 1.0;
+    const double xinv = 1.0 / x;
+    double prod = scale ? rt * xinv : rt;
+    for (int j = 1; j < steps; ++j) {
+        rt = x * x / rt + 2.0 * (mu + j);
+        prod *= scale ? rt * xinv : rt;
+    }
+    return scale ? logk + log(prod) : logk + log(prod) - steps * log(x);
+}
+
+// Region 2: v >= 0, x > 0, r < DEBYE_R_MIN.
+LOGBESSEL_INLINE double log_kv_small(double v, double x) {
+    return x <= TEMME_X_MAX ? log_kv_temme(v, x) : log_kv_cf(v, x);
+}
+
+}  // namespace detail
+
+// log K_v(x): every real v (K is even in v), x >= 0. x < 0 or NaN -> NaN; x = 0 -> +inf;
+// x = +inf -> -inf; |v| = inf with finite x > 0 -> +inf.
+LOGBESSEL_INLINE double log_kv(double v, double x) {
+    if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
+    v = fabs(v);
+    if (x == 0.0) return inf_value();
+    if (x == inf_value()) return v == inf_value() ? nan_value() : -inf_value();
+    if (v == inf_value()) return inf_value();
+    const double r = detail::hypot_pos(v, x);
+    if (r >= detail::DEBYE_R_MIN) return detail::log_kv_uniform(v, x, r);
+    return detail::log_kv_small(v, x);
+}
+
+LOGBESSEL_INLINE float log_kv(float v, float x) { return float(log_kv(double(v), double(x))); }
+
+}  // namespace logbessel

@@ -1,0 +1,51 @@
+// Power series of I_v(x) for small r = sqrt(v^2 + x^2) (DLMF 10.25.2):
+//   I_v(x) = (x/2)^v / Gamma(v+1) * sum_k t_k,  t_0 = 1,  t_{k+1} = t_k (x^2/4) / ((k+1)(k+1+v)).
+// All terms are positive, so the sum is accurate to a few ulps; the care goes into the
+// prefactor (x/2)^v / Gamma(v+1), whose logarithm is a difference of large terms when v is
+// moderate and I_v(x) is near 1.
+#pragma once
+#include "config.h"
+#include "gamma_coeffs.h"
+#include "tools.h"
+
+namespace logbessel {
+namespace detail {
+
+// sum_k t_k for v > -1, x >= 0 (used for x below ~25: at most ~60 terms).
+LOGBESSEL_INLINE double i_series_sum(double v, double x) {
+    const double u = 0.25 * x * x;
+    double t = 1.0, s = 1.0;
+    for (int k = 1; k < 400; ++k) {
+        t *= u / (k * (k + v));
+        s += t;
+        if (t <= 0.25 * DBL_EPS * s) break;  // past the peak: the terms now fall geometrically
+    }
+    return s;
+}
+
+// Below this x the prefactor (x/2)^v could underflow; there log I is far from 0 and the
+// plain logarithmic form is accurate.
+constexpr double SERIES_TINY_X = 1e-30;
+
+// log( (x/2)^v / Gamma(v+1) * s ) for v > -1, x > 0, s > 0, in the form that avoids
+// cancellation for each range of v:
+//  * tiny x: v log(x/2) - lgamma(v+1) + log s;
+//  * v < BINET_V_MIN: the prefactor in linear space, pow and 1/Gamma(1+v) each to ~1 ulp;
+//  * larger v: Stirling's formula folded in, v log(e x / (2v)) - log(2 pi v)/2 - B(v) + log s,
+//    with e x / (2v) formed in double-double so its rounding does not get multiplied by v.
+LOGBESSEL_INLINE double log_iv_series_from_sum(double v, double x, double s) {
+    if (x < SERIES_TINY_X) return v * (log(x) - LN2) - lgamma(v + 1.0) + log(s);
+    if (v < BINET_V_MIN) return log(pow(0.5 * x, v) * rgamma1p(v) * s);
+    dd ex = dd_add(two_prod(x, EULER_E), two_prod(x, EULER_E_LO));
+    dd y = dd_div_d(ex, 2.0 * v);
+    const double L = log(y.hi) + y.lo / y.hi;
+    return fma(v, L, log(s) - 0.5 * (log(v) + LN_2PI) - binet(v));
+}
+
+// log I_v(x) by the power series, v > -1, x > 0.
+LOGBESSEL_INLINE double log_iv_series(double v, double x) {
+    return log_iv_series_from_sum(v, x, i_series_sum(v, x));
+}
+
+}  // namespace detail
+}  // namespace logbessel

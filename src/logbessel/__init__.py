@@ -1,0 +1,77 @@
+"""logbessel: logarithms of modified Bessel functions, to machine precision, for every real
+order, on the CPU (NumPy ufuncs) and the GPU (CuPy arrays), with a von Mises-Fisher layer.
+
+Elementwise functions (NumPy ufunc semantics; CuPy arrays in -> CuPy arrays out):
+
+    log_iv(v, x)    log I_v(x)
+    log_kv(v, x)    log K_v(x)
+    iv_ratio(v, x)  I_v(x) / I_{v-1}(x)
+
+The ufuncs themselves are ``log_iv.ufunc`` etc. (also ``logbessel.ufuncs``).
+"""
+from __future__ import annotations
+
+from . import _core
+from ._dispatch import make_public
+
+__version__ = "0.1.0"
+
+_ACCURACY = """
+    Accuracy (float64, against certified arb references; error = |f - ref| / max(1, |ref|)):
+    see the README's accuracy table. float32 inputs are computed in double and rounded once.
+"""
+
+log_iv = make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufunc_kwargs)
+
+    Natural logarithm of the modified Bessel function of the first kind, log I_v(x).
+
+    Domain: every real v, x >= 0. Computed in log space, so it never overflows or
+    underflows: log_iv(1e8, 1e300) and log_iv(1e8, 1e-300) are finite.
+
+    Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> 0 for v = 0 and -inf for v > 0;
+    x = inf -> inf; v = inf -> -inf. Negative integer v: I_{-n} = I_n. Negative non-integer v:
+    I_{-a} = I_a + (2/pi) sin(a pi) K_a can be negative; the result is NaN where it is.
+
+    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
+""" + _ACCURACY)
+
+log_kv = make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufunc_kwargs)
+
+    Natural logarithm of the modified Bessel function of the second kind, log K_v(x).
+
+    Domain: every real v (K_{-v} = K_v), x >= 0, in log space (no overflow or underflow).
+    Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> inf; x = inf -> -inf;
+    |v| = inf with finite x > 0 -> inf.
+
+    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
+""" + _ACCURACY)
+
+iv_ratio = make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None, **ufunc_kwargs)
+
+    The ratio I_v(x) / I_{v-1}(x), in (0, 1) for v >= 1/2 and x > 0.
+
+    Computed directly (continued fraction, or the difference of uniform expansions), never
+    as exp(log_iv(v, x) - log_iv(v - 1, x)), so it keeps full relative accuracy at
+    v = 1e6, x = 1e-5 or x = 1e8. For v < 1/2 it is formed from the logarithms and is NaN
+    where I_v or I_{v-1} is not positive. x = 0 -> 0 (v > 0), x = inf -> 1.
+
+    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
+""" + _ACCURACY)
+
+
+class ufuncs:  # namespace of the raw numpy ufuncs
+    log_iv = _core.log_iv
+    log_kv = _core.log_kv
+    iv_ratio = _core.iv_ratio
+
+
+def __getattr__(name):  # lazy submodules: logbessel.vmf
+    if name == "vmf":
+        import importlib
+        mod = importlib.import_module(".vmf", __name__)
+        globals()["vmf"] = mod
+        return mod
+    raise AttributeError(f"module 'logbessel' has no attribute {name!r}")
+
+
+__all__ = ["log_iv", "log_kv", "iv_ratio", "ufuncs", "vmf", "__version__"]

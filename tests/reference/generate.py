@@ -1,0 +1,803 @@
+#!/usr/bin/env python3
+"""Generate certified reference tables for logbessel's tests.
+
+Every value is computed with arb ball arithmetic (python-flint) at the *exact*
+floating-point inputs and is accepted only when the enclosing ball is tight:
+
+    radius <= 2^-70 * |midpoint|                      (method "<name>:<prec>")
+
+or, when that cannot be reached by the precision cap and the value has |value| < 1,
+
+    radius <= 2^-70  (absolute)                       (method "<name>-abs:<prec>")
+
+which matches the project's error metric  |f - ref| / max(1, |ref|).
+The midpoint is then rounded to a double-double (ref_hi, ref_lo) with exact
+rational arithmetic.  Points that cannot be certified are skipped and listed in
+<table>.skipped.csv (that file is only written when something was skipped).
+
+This script must never import the package under test, nor use SciPy/mpmath values.
+
+Usage:
+    python tests/reference/generate.py               # all tables
+    python tests/reference/generate.py log_kv vmf_kappa   # only some tables
+
+See tests/reference/README.md for the file format and the methods.
+"""
+
+import os
+import random
+import struct
+import sys
+import time
+from fractions import Fraction
+
+import flint
+from flint import arb, ctx
+
+OUT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+TOL_BITS = 70          # required accuracy: radius <= 2^-70 (relative, or absolute if |v|<1)
+START_PREC = 128       # first working precision (bits)
+MAX_PREC = 4096        # precision cap for the doubling loop ...
+HARD_MAX_PREC = 16384  # ... which may be exceeded while evaluations stay cheap
+CHEAP_SECONDS = 0.25   # "cheap" = one evaluation took less than this
+
+_TWO_TOL = 2 ** TOL_BITS
+
+
+# ---------------------------------------------------------------------------
+# Certification helpers
+# ---------------------------------------------------------------------------
+
+class Uncertified(Exception):
+    """Raised when a point cannot be certified to the required accuracy."""
+
+
+class Certified:
+    """A certified ball together with a description of how it was obtained."""
+
+    def __init__(self, ball, method):
+        self.ball = ball
+        self.method = method
+
+
+def _rel_ok(r):
+    return (r.is_finite() and not r.mid().is_zero()
+            and r.rad() * _TWO_TOL <= abs(r.mid()))
+
+
+def _abs_ok(r):
+    return (r.is_finite() and r.rad() * _TWO_TOL <= 1
+            and abs(r.mid()) + r.rad() <= 1)
+
+
+def certify(fn, name="arb", start=START_PREC, max_prec=MAX_PREC):
+    """Evaluate fn() (which reads the working precision from flint.ctx.prec),
+    doubling the precision from `start` until the ball is tight enough.
+
+    Returns Certified(ball, "name:prec") (relative 2^-70) or
+    Certified(ball, "name-abs:prec") (absolute 2^-70, |value| < 1), else raises
+    Uncertified.  Non-finite balls (arb gives nan e.g. when the precision is too
+    low to reduce exp(1e300)) just trigger more precision."""
+    prec = start
+    best_abs = None
+    last = None
+    while True:
+        ctx.prec = prec
+        t0 = time.perf_counter()
+        try:
+            r = fn()
+        except (ValueError, ZeroDivisionError, ArithmeticError):
+            r = arb("nan")
+        dt = time.perf_counter() - t0
+        last = r
+        if _rel_ok(r):
+            return Certified(r, "%s:%d" % (name, prec))
+        if _abs_ok(r):
+            best_abs = (r, prec)
+        nxt = prec * 2
+        if nxt > HARD_MAX_PREC or (nxt > max_prec and dt > CHEAP_SECONDS):
+            break
+        prec = nxt
+    if best_abs is not None:
+        r, p = best_abs
+        return Certified(r, "%s-abs:%d" % (name, p))
+    raise Uncertified("%s: no tight ball up to %d bits (last: %s)"
+                      % (name, prec, last.str(5, radius=True)))
+
+
+def certify_first(*candidates):
+    """Try certify(fn, name) for each (fn, name) in turn; the first success wins."""
+    reasons = []
+    for fn, name in candidates:
+        try:
+            return certify(fn, name)
+        except Uncertified as e:
+            reasons.append(str(e))
+    raise Uncertified("; ".join(reasons))
+
+
+def to_fraction(a):
+    """Exact value of an exact arb (e.g. a midpoint) as a Fraction."""
+    if a.is_zero():
+        return Fraction(0)
+    man, exp = a.man_exp()
+    return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+def to_dd(ball):
+    """Round the ball's midpoint to a double-double (hi, lo), exactly."""
+    m = to_fraction(ball.mid())
+    hi = float(m)                    # Fraction -> float is correctly rounded
+    lo = float(m - Fraction(hi))
+    return hi, lo
+
+
+def round_double(a):
+    """Nearest float64 to the midpoint of an arb."""
+    return float(to_fraction(a.mid()))
+
+
+def hexf(x):
+    return float.hex(float(x))
+
+
+def f32(x):
+    """Round a float64 to the nearest float32 (returned as a Python float)."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+class Progress:
+    def __init__(self, table, total):
+        self.table, self.total = table, total
+        self.t0 = self.last = time.perf_counter()
+
+    def step(self, i, force=False):
+        now = time.perf_counter()
+        if force or now - self.last > 5.0:
+            self.last = now
+            sys.stderr.write("[%s] %d/%d points, %.1f s\n"
+                             % (self.table, i, self.total, now - self.t0))
+            sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------
+# Deterministic sampling (platform independent: only IEEE +,-,*,/ on Python
+# floats and arb arithmetic are used, never libm's pow/exp).
+# ---------------------------------------------------------------------------
+
+def loguniform(rng, a, b):
+    """Float approx. log-uniform in [a, b] (a > 0)."""
+    t = rng.random()
+    ctx.prec = 128
+    la, lb = arb(a).log(), arb(b).log()
+    x = round_double((la + (lb - la) * arb(t)).exp())
+    return min(max(x, a), b)
+
+
+def uniform(rng, a, b):
+    return a + (b - a) * rng.random()
+
+
+def signed_loguniform(rng, a, b):
+    d = loguniform(rng, a, b)
+    return d if rng.random() < 0.5 else -d
+
+
+def logit_uniform(rng, a, b):
+    """rbar in (0,1) with logit(rbar) uniform between logit(a) and logit(b)."""
+    t = rng.random()
+    ctx.prec = 192
+    la = (arb(a) / (1 - arb(a))).log()
+    lb = (arb(b) / (1 - arb(b))).log()
+    e = (la + (lb - la) * arb(t)).exp()
+    r = round_double(e / (1 + e))
+    return min(max(r, a), b)
+
+
+# ---------------------------------------------------------------------------
+# Function evaluations (each returns a Certified or raises Uncertified)
+# ---------------------------------------------------------------------------
+
+def _log_k_small_x_series(v, x, max_terms=400):
+    """log K_v(x) for x^2/4 << v from DLMF 10.32.10 with a rigorous remainder.
+
+    Substituting t = x^2/(4u) in DLMF 10.32.10 gives
+        K_v(x) = 1/2 (x/2)^-v  int_0^inf u^(v-1) e^-u exp(-y/u) du,  y = x^2/4.
+    Taylor's theorem with Lagrange remainder for exp(-s), s >= 0, gives
+        exp(-s) = sum_{k<=n} (-s)^k/k! + theta (-s)^(n+1)/(n+1)!,  theta in [0,1],
+    and integrating term by term (valid while v > n+1):
+        K_v(x) = 1/2 (x/2)^-v Gamma(v) [ sum_{k<=n} t_k + theta t_{n+1} ],
+        t_k = (-y)^k / (k! (v-1)(v-2)...(v-k)).
+    The remainder is included exactly as the ball theta*t_{n+1}, theta in [0,1].
+    Used where arb's bessel_k returns nan (large v, tiny x)."""
+    V, X = arb(v), arb(x)
+    y = X * X / 4
+    s = arb(1)
+    t = arb(1)
+    eps = arb(2) ** (-(ctx.prec + 10))
+    for k in range(max_terms):
+        if not (V - (k + 1) > 0):
+            return arb("nan")
+        t = t * (-y) / ((k + 1) * (V - (k + 1)))
+        if abs(t) < eps * abs(s):
+            s = s + t * arb(0.5, 0.5)      # theta * t_{n+1}, theta in [0, 1]
+            return -arb(2).log() - V * (X / 2).log() + V.lgamma() + s.log()
+        s = s + t
+    return arb("nan")
+
+
+def eval_log_i(v, x):
+    return certify(lambda: arb(x).bessel_i(arb(v)).log(), "arb")
+
+
+def eval_log_k(v, x):
+    return certify_first(
+        (lambda: arb(x).bessel_k(arb(v)).log(), "arb"),
+        (lambda: _log_k_small_x_series(v, x), "kseries"),
+    )
+
+
+def eval_ratio(v, x):
+    def f():
+        X = arb(x)
+        return X.bessel_i(arb(v)) / X.bessel_i(arb(v) - 1)
+    return certify(f, "arb")
+
+
+def eval_log_i_neg(v, x):
+    """log I_v(x) for v < 0; returns (Certified or None, method).  None means
+    I_v(x) < 0 was certified (expected output: NaN).  For non-integer v the
+    result is cross-checked against DLMF 10.27.2."""
+    prec = START_PREC
+    while prec <= MAX_PREC:
+        ctx.prec = prec
+        val = arb(x).bessel_i(arb(v))
+        if val.is_finite() and (val > 0 or val < 0):
+            if v != int(v):
+                mu = arb(-v)
+                alt = (arb(x).bessel_i(mu)
+                       + 2 / arb.pi() * (mu * arb.pi()).sin() * arb(x).bessel_k(mu))
+                if not alt.overlaps(val):
+                    raise RuntimeError("DLMF 10.27.2 cross-check failed at v=%r x=%r" % (v, x))
+            if val < 0:
+                return None, "arb-sign:%d" % prec
+            c = certify(lambda: arb(x).bessel_i(arb(v)).log(), "arb", start=prec)
+            return c, c.method
+        prec *= 2
+    raise Uncertified("sign of I_v(x) not determined up to %d bits (ball contains 0)" % MAX_PREC)
+
+
+def eval_vmf_lognorm(p, kappa):
+    def f():
+        P, K = arb(p), arb(kappa)
+        nu = P / 2 - 1
+        return nu * K.log() - P / 2 * (2 * arb.pi()).log() - K.bessel_i(nu).log()
+    return certify(f, "arb")
+
+
+def _vmf_A(p, kappa_arb):
+    v = arb(p) / 2
+    return kappa_arb.bessel_i(v) / kappa_arb.bessel_i(v - 1)
+
+
+def _vmf_A_mid(p, kappa, prec):
+    """Midpoint (as a Fraction) of A_p(kappa) at a given precision, kappa a Fraction."""
+    ctx.prec = prec
+    k = arb(kappa.numerator) / arb(kappa.denominator)
+    a = _vmf_A(p, k)
+    if not a.is_finite():
+        raise Uncertified("A_p(kappa) not finite at %d bits" % prec)
+    return to_fraction(a.mid())
+
+
+def eval_vmf_kappa(p, rbar):
+    """Root kappa of A_p(kappa) = rbar, A_p = I_{p/2}/I_{p/2-1} (increasing in kappa).
+    Safeguarded Newton in log(kappa) on midpoints at 256 bits, then certified by
+    a sign change of A_p(kappa) - rbar at kappa*(1 -+ 2^-70) (balls not containing 0)."""
+    W = 256
+    r = Fraction(rbar)
+    P = Fraction(p)
+
+    def g(k):
+        return _vmf_A_mid(p, k, W) - r
+
+    # Banerjee et al. approximation as a starting point, then bracket.
+    k = r * (P - r * r) / (1 - r * r)
+    lo = hi = k
+    while g(lo) > 0:
+        lo /= 2
+    while g(hi) < 0:
+        hi *= 2
+    for _ in range(200):
+        a = _vmf_A_mid(p, k, W)
+        f = a - r
+        if f == 0:
+            break
+        if f < 0:
+            lo = max(lo, k)
+        else:
+            hi = min(hi, k)
+        deriv = 1 - a * a - (P - 1) / k * a          # dA/dkappa
+        knew = k - f / deriv if deriv > 0 else None
+        if knew is None or not (lo < knew < hi):
+            # geometric bisection of the bracket
+            ctx.prec = W
+            knew = to_fraction((arb(lo.numerator) / lo.denominator
+                                * arb(hi.numerator) / hi.denominator).sqrt().mid())
+        # keep the iterate's denominator small: round to W bits
+        ctx.prec = W
+        knew = to_fraction((arb(knew.numerator) / arb(knew.denominator)).mid())
+        if abs(knew - k) <= k * Fraction(1, 2 ** 110):
+            k = knew
+            break
+        k = knew
+    hi_d = float(k)
+    lo_d = float(k - Fraction(hi_d))
+    kdd = Fraction(hi_d) + Fraction(lo_d)
+
+    prec = START_PREC
+    while prec <= MAX_PREC:
+        ctx.prec = prec
+        K = arb(kdd.numerator) / arb(kdd.denominator)
+        delta = arb(2) ** -TOL_BITS
+        glo = _vmf_A(p, K * (1 - delta)) - arb(rbar)
+        ghi = _vmf_A(p, K * (1 + delta)) - arb(rbar)
+        if glo < 0 and ghi > 0:
+            return hi_d, lo_d, "newton+signcheck:%d" % prec
+        prec *= 2
+    raise Uncertified("sign change of A_p - rbar not certified up to %d bits" % MAX_PREC)
+
+
+# ---------------------------------------------------------------------------
+# Point sets
+# ---------------------------------------------------------------------------
+
+def _find_unit_crossing(logf, v, lo, hi, increasing):
+    """x with logf(v, x) ~ 0 (Illinois regula falsi on u = log x, 96-bit arb
+    midpoints); bracket [lo, hi] must contain the sign change."""
+    ctx.prec = 96
+
+    def F(u):
+        ctx.prec = 96
+        xx = round_double(arb(u).exp())
+        r = logf(v, xx)
+        if not r.is_finite():
+            return None, xx
+        return float(to_fraction(r.mid())), xx
+
+    ua, ub = float(to_fraction(arb(lo).log().mid())), float(to_fraction(arb(hi).log().mid()))
+    fa, _ = F(ua)
+    fb, _ = F(ub)
+    if fa is None or fb is None or (fa > 0) == (fb > 0):
+        return None
+    side = 0
+    xx = None
+    for _ in range(200):
+        um = (ua * fb - ub * fa) / (fb - fa)
+        if not (min(ua, ub) < um < max(ua, ub)):
+            um = 0.5 * (ua + ub)
+        fm, xx = F(um)
+        if fm is None:
+            return None
+        if fm == 0 or abs(ub - ua) <= 1e-15 * max(1.0, abs(um)):
+            break
+        if (fm > 0) == (fb > 0):
+            ub, fb = um, fm
+            if side == 1:
+                fa *= 0.5
+            side = 1
+        else:
+            ua, fa = um, fm
+            if side == -1:
+                fb *= 0.5
+            side = -1
+    return xx
+
+
+def _logi_mid(v, x):
+    return arb(x).bessel_i(arb(v)).log()
+
+
+def _logk_mid(v, x):
+    r = arb(x).bessel_k(arb(v)).log()
+    if not r.is_finite():
+        r = _log_k_small_x_series(v, x)
+    return r
+
+
+def _unit_band(rng, kind, n_v, vmin, vmax, conv=float):
+    """Points where log I (kind='i') or log K (kind='k') is close to 0."""
+    pts = []
+    for _ in range(n_v):
+        v = conv(loguniform(rng, vmin, vmax))
+        if kind == "i":
+            x0 = _find_unit_crossing(_logi_mid, v, 1e-300 if conv is float else 1e-38,
+                                     v + 2, True)
+        else:
+            lo = 1e-10 if v < 20 else 0.2 * v
+            x0 = _find_unit_crossing(_logk_mid, v, lo, v + 2, False)
+        if x0 is None:
+            continue
+        pts.append((v, conv(x0)))
+        for _ in range(2):
+            d = signed_loguniform(rng, 1e-13, 1e-2)
+            pts.append((v, conv(x0 * (1 + d))))
+    return pts
+
+
+def _common_points(rng, kind, conv=float):
+    """Coverage shared by the log I and log K tables (float64 inputs)."""
+    xmin, xmax = 1e-300, 1e300
+    pts = []
+    # A. log-uniform v and x over the full range
+    for _ in range(1200):
+        pts.append((loguniform(rng, 1e-3, 1e8), loguniform(rng, xmin, xmax)))
+    # B. special orders with log-uniform x (full range and moderate range)
+    special_v = ([0.0] + [float(n) for n in range(1, 21)] + [n + 0.5 for n in range(0, 21)]
+                 + [50.0, 100.0, 500.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8])
+    for v in special_v:
+        for _ in range(5):
+            pts.append((v, loguniform(rng, xmin, xmax)))
+        for _ in range(5):
+            pts.append((v, loguniform(rng, 1e-3, 1e3)))
+    # C. turning region x = v (1 + d), |d| in [1e-8, 1]
+    for _ in range(500):
+        v = loguniform(rng, 1.0, 1e8)
+        d = loguniform(rng, 1e-8, 1.0)
+        if rng.random() < 0.5:
+            d = -min(d, 0.999)
+        pts.append((v, v * (1 + d)))
+    # D. eta(x/v) ~ 0: x/v in [0.6, 0.72] and x/v = 0.6627434193
+    for _ in range(400):
+        v = loguniform(rng, 10.0, 1e8)
+        pts.append((v, v * uniform(rng, 0.6, 0.72)))
+    for _ in range(100):
+        v = loguniform(rng, 10.0, 1e8)
+        pts.append((v, v * 0.6627434193))
+    # E. extremes
+    for _ in range(60):
+        v = loguniform(rng, 1e-3, 1e8)
+        pts.append((v, xmin))
+        pts.append((v, xmax))
+    pts += [(0.0, xmin), (0.0, xmax), (1e8, xmin), (1e8, xmax)]
+    for _ in range(80):
+        pts.append((1e8, loguniform(rng, 1e-5, xmax)))
+    # F. dense 2-D grid, v in [0, 60], x in (0, 80]
+    pts += _dense_grid(rng, 0.0, 60.0, 80.0, n_uniform=900, n_annulus=500, n_box=400)
+    return pts
+
+
+def _dense_grid(rng, vmin, vmax, xmax, n_uniform, n_annulus, n_box):
+    pts = []
+    for _ in range(n_uniform):
+        pts.append((uniform(rng, vmin, vmax), uniform(rng, 0.0, xmax) or xmax))
+    k = 0
+    while k < n_annulus:          # sqrt(v^2 + x^2) in [10, 40]
+        v, x = uniform(rng, vmin, 40.0), uniform(rng, 0.0, 40.0)
+        if x > 0 and 100.0 <= v * v + x * x <= 1600.0:
+            pts.append((v, x))
+            k += 1
+    for _ in range(n_box):        # x in [20, 60], v in [5, 30]
+        pts.append((uniform(rng, max(vmin, 5.0), 30.0), uniform(rng, 20.0, 60.0)))
+    # a regular lattice of integer / half-integer orders
+    vs = [float(n) for n in range(int(vmin), int(vmax) + 1, 2)] + \
+         [n + 0.5 for n in range(int(vmin), int(vmax), 4)]
+    for v in vs:
+        if v < vmin:
+            continue
+        for x in (0.1, 1.0, 4.9, 10.3, 20.7, 33.3, 47.0, 79.9):
+            pts.append((v, x))
+    return pts
+
+
+def _f32_points(rng, kind):
+    """~800 points with float32-representable v and x, x in [1e-38, 3e38]."""
+    xmin, xmax = 1e-38, 3e38
+    pts = []
+    for _ in range(250):
+        pts.append((f32(loguniform(rng, 1e-3, 1e8)), f32(loguniform(rng, xmin, xmax))))
+    for v in [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.5, 10.0, 20.5, 100.0, 1e4, 1e6, 1e8]:
+        for _ in range(4):
+            pts.append((f32(v), f32(loguniform(rng, xmin, xmax))))
+        pts.append((f32(v), f32(xmin)))
+        pts.append((f32(v), f32(xmax)))
+    for _ in range(100):
+        v = f32(loguniform(rng, 1.0, 1e8))
+        pts.append((v, f32(v * (1 + signed_loguniform(rng, 1e-7, 0.999)))))
+    for _ in range(100):
+        v = f32(loguniform(rng, 10.0, 1e8))
+        pts.append((v, f32(v * uniform(rng, 0.6, 0.72))))
+    for _ in range(40):
+        pts.append((f32(1e8), f32(loguniform(rng, 1e-5, xmax))))
+    for _ in range(150):
+        pts.append((f32(uniform(rng, 0.0, 60.0)), f32(uniform(rng, 0.0, 80.0)) or 80.0))
+    for _ in range(50):
+        pts.append((f32(uniform(rng, 5.0, 30.0)), f32(uniform(rng, 20.0, 60.0))))
+    pts += _unit_band(rng, kind, 12, 1e-3, 1e8, conv=f32)
+    if kind == "k":
+        for _ in range(40):
+            pts.append((f32(uniform(rng, 0.0, 2.0)), f32(loguniform(rng, xmin, 5.0))))
+    return pts
+
+
+def _k_corner_points(rng):
+    """log K: small x, small v corner, incl. v very close to 0, 1/2, 1, 3/2, 2."""
+    pts = []
+    for _ in range(400):
+        pts.append((uniform(rng, 0.0, 2.0), loguniform(rng, 1e-300, 5.0)))
+    for _ in range(250):
+        pts.append((uniform(rng, 0.0, 2.0), uniform(rng, 0.0, 5.0) or 5.0))
+    centers = [0.0, 0.5, 1.0, 1.5, 2.0]
+    offsets = [1e-300, 1e-100, 1e-20, 1e-16, 1e-14, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3]
+    for c in centers:
+        for off in offsets:
+            for s in (1.0, -1.0):
+                v = c + s * off
+                if v <= 0 or (c > 0 and off < 1e-16):
+                    continue          # v must be > 0 and differ from c in float64
+                for _ in range(3):
+                    pts.append((v, loguniform(rng, 1e-300, 5.0)))
+        for _ in range(6):
+            pts.append((c, loguniform(rng, 1e-300, 5.0)))
+    return pts
+
+
+# ---------------------------------------------------------------------------
+# Table writers
+# ---------------------------------------------------------------------------
+
+def _dedup_sort(pts, key=lambda p: p):
+    seen = set()
+    out = []
+    for p in pts:
+        if p in seen:
+            continue
+        seen.add(p)
+        out.append(p)
+    out.sort(key=key)
+    return out
+
+
+def _write(table, header, rows, skipped):
+    path = os.path.join(OUT_DIR, table + ".csv")
+    with open(path, "w", newline="\n") as f:
+        f.write(header + "\n")
+        for r in rows:
+            f.write(",".join(r) + "\n")
+    spath = os.path.join(OUT_DIR, table + ".skipped.csv")
+    if skipped:
+        with open(spath, "w", newline="\n") as f:
+            f.write("in1,in2,reason\n")
+            for a, b, why in skipped:
+                f.write("%s,%s,%s\n" % (hexf(a), hexf(b), why.replace(",", ";")))
+    elif os.path.exists(spath):
+        os.remove(spath)
+    sys.stderr.write("[%s] wrote %d rows (%d skipped) -> %s\n"
+                     % (table, len(rows), len(skipped), os.path.relpath(path)))
+    return len(rows), len(skipped)
+
+
+def _run_vx_table(table, pts, evaluator, value_filter=None):
+    pts = _dedup_sort(pts)
+    rows, skipped = [], []
+    prog = Progress(table, len(pts))
+    for i, (v, x) in enumerate(pts):
+        prog.step(i)
+        try:
+            c = evaluator(v, x)
+        except Uncertified as e:
+            skipped.append((v, x, str(e)))
+            continue
+        hi, lo = to_dd(c.ball)
+        if value_filter is not None:
+            why = value_filter(hi)
+            if why:
+                skipped.append((v, x, why))
+                continue
+        rows.append((hexf(v), hexf(x), hexf(hi), hexf(lo), c.method))
+    prog.step(len(pts), force=True)
+    return _write(table, "v,x,ref_hi,ref_lo,method", rows, skipped)
+
+
+def table_log_iv():
+    rng = random.Random(20240101)
+    pts = _common_points(rng, "i")
+    pts += _unit_band(rng, "i", 100, 1e-3, 1e8)
+    return _run_vx_table("log_iv", pts, eval_log_i)
+
+
+def table_log_iv_f32():
+    rng = random.Random(20240102)
+    return _run_vx_table("log_iv_f32", _f32_points(rng, "i"), eval_log_i)
+
+
+def table_log_kv():
+    rng = random.Random(20240201)
+    pts = _common_points(rng, "k")
+    pts += _unit_band(rng, "k", 100, 1e-3, 1e8)
+    pts += _k_corner_points(rng)
+    return _run_vx_table("log_kv", pts, eval_log_k)
+
+
+def table_log_kv_f32():
+    rng = random.Random(20240202)
+    return _run_vx_table("log_kv_f32", _f32_points(rng, "k"), eval_log_k)
+
+
+def table_iv_ratio():
+    rng = random.Random(20240301)
+    xmin, xmax = 1e-300, 1e300
+    pts = []
+    for _ in range(1300):
+        pts.append((loguniform(rng, 0.5, 1e8), loguniform(rng, xmin, xmax)))
+    special_v = ([n * 0.5 for n in range(1, 42)] + [50.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8])
+    for v in special_v:
+        for _ in range(4):
+            pts.append((v, loguniform(rng, xmin, xmax)))
+        for _ in range(4):
+            pts.append((v, loguniform(rng, 1e-3, 1e3)))
+    pts += [(1e6, 1e-5), (1e6, 1e8)]
+    for _ in range(500):                      # x ~ v
+        v = loguniform(rng, 0.5, 1e8)
+        d = loguniform(rng, 1e-8, 1.0)
+        if rng.random() < 0.5:
+            d = -min(d, 0.999)
+        pts.append((v, v * (1 + d)))
+    for _ in range(200):
+        v = loguniform(rng, 10.0, 1e8)
+        pts.append((v, v * uniform(rng, 0.6, 0.72)))
+    for _ in range(60):
+        v = loguniform(rng, 0.5, 1e8)
+        pts.append((v, xmin))
+        pts.append((v, xmax))
+    for _ in range(60):
+        pts.append((1e8, loguniform(rng, 1e-5, xmax)))
+    pts += _dense_grid(rng, 0.5, 60.0, 80.0, n_uniform=800, n_annulus=400, n_box=300)
+
+    def not_subnormal(hi):
+        if hi != 0.0 and abs(hi) < 2.0 ** -1022:
+            return "ratio is subnormal in float64 (< 2^-1022)"
+        return None
+    return _run_vx_table("iv_ratio", pts, eval_ratio, value_filter=not_subnormal)
+
+
+def table_log_iv_neg():
+    rng = random.Random(20240401)
+    pts = []
+    for _ in range(150):                       # negative integers
+        pts.append((-float(rng.randint(1, 50)), loguniform(rng, 1e-10, 1e3)))
+    for _ in range(350):                       # negative non-integers
+        v = -uniform(rng, 0.0, 50.0)
+        if v == int(v):
+            continue
+        pts.append((v, loguniform(rng, 1e-10, 1e3)))
+    for _ in range(100):                       # close to negative integers
+        n = rng.randint(0, 50)
+        d = signed_loguniform(rng, 1e-12, 1e-2)
+        v = -n + d
+        if v >= 0 or v == int(v):
+            continue
+        pts.append((v, loguniform(rng, 1e-10, 1e3)))
+    for _ in range(40):                        # half-integers
+        pts.append((-(rng.randint(0, 49) + 0.5), loguniform(rng, 1e-10, 1e3)))
+    pts = _dedup_sort(pts)
+
+    rows, skipped = [], []
+    prog = Progress("log_iv_neg", len(pts))
+    for i, (v, x) in enumerate(pts):
+        prog.step(i)
+        try:
+            c, method = eval_log_i_neg(v, x)
+        except Uncertified as e:
+            skipped.append((v, x, str(e)))
+            continue
+        if c is None:
+            rows.append((hexf(v), hexf(x), "nan", "nan", method))
+        else:
+            hi, lo = to_dd(c.ball)
+            rows.append((hexf(v), hexf(x), hexf(hi), hexf(lo), method))
+    prog.step(len(pts), force=True)
+    return _write("log_iv_neg", "v,x,ref_hi,ref_lo,method", rows, skipped)
+
+
+VMF_P = [2.0, 3.0, 5.0, 10.0, 64.0, 128.0, 1000.0, 2048.0, 8192.0, 32768.0, 1e5, 1e6, 1e7]
+
+
+def table_vmf_kappa():
+    rng = random.Random(20240501)
+    fixed = [1e-8, 1e-6, 1e-3, 0.1, 0.5, 0.9, 0.99, 0.999, 1 - 1e-6, 1 - 1e-10]
+    pts = []
+    for p in VMF_P:
+        for r in fixed:
+            pts.append((p, r))
+        for _ in range(21):
+            pts.append((p, logit_uniform(rng, 1e-8, 1 - 1e-10)))
+    pts = _dedup_sort(pts)
+    rows, skipped = [], []
+    prog = Progress("vmf_kappa", len(pts))
+    for i, (p, r) in enumerate(pts):
+        prog.step(i)
+        try:
+            hi, lo, method = eval_vmf_kappa(p, r)
+        except Uncertified as e:
+            skipped.append((p, r, str(e)))
+            continue
+        rows.append((hexf(p), hexf(r), hexf(hi), hexf(lo), method))
+    prog.step(len(pts), force=True)
+    return _write("vmf_kappa", "p,rbar,kappa_hi,kappa_lo,method", rows, skipped)
+
+
+def table_vmf_lognorm():
+    rng = random.Random(20240601)
+    pts = []
+    for p in VMF_P:
+        for _ in range(12):
+            pts.append((p, loguniform(rng, 1e-10, 1e10)))
+        for _ in range(6):                      # kappa ~ p
+            pts.append((p, p * (1 + signed_loguniform(rng, 1e-6, 0.9))))
+        pts.append((p, p))
+        pts.append((p, 1e-10))
+        pts.append((p, 1e10))
+    for _ in range(120):                        # random integer dimensions
+        p = float(round(loguniform(rng, 2.0, 1e7)))
+        if rng.random() < 0.5:
+            pts.append((p, loguniform(rng, 1e-10, 1e10)))
+        else:
+            pts.append((p, p * uniform(rng, 0.1, 3.0)))
+    pts = _dedup_sort(pts)
+    rows, skipped = [], []
+    prog = Progress("vmf_lognorm", len(pts))
+    for i, (p, k) in enumerate(pts):
+        prog.step(i)
+        try:
+            c = eval_vmf_lognorm(p, k)
+        except Uncertified as e:
+            skipped.append((p, k, str(e)))
+            continue
+        hi, lo = to_dd(c.ball)
+        rows.append((hexf(p), hexf(k), hexf(hi), hexf(lo), c.method))
+    prog.step(len(pts), force=True)
+    return _write("vmf_lognorm", "p,kappa,ref_hi,ref_lo,method", rows, skipped)
+
+
+TABLES = {
+    "log_iv": table_log_iv,
+    "log_iv_f32": table_log_iv_f32,
+    "log_kv": table_log_kv,
+    "log_kv_f32": table_log_kv_f32,
+    "iv_ratio": table_iv_ratio,
+    "log_iv_neg": table_log_iv_neg,
+    "vmf_kappa": table_vmf_kappa,
+    "vmf_lognorm": table_vmf_lognorm,
+}
+
+
+def selftest():
+    """Check the non-arb fallback (kseries) against arb's bessel_k where both work."""
+    for v, x in [(1e4, 1e-5), (1e4, 0.3), (50.5, 0.1), (1e4, 1e-200), (2000.25, 1e-3), (30.5, 1e-30)]:
+        a = certify(lambda: arb(x).bessel_k(arb(v)).log()).ball
+        ctx.prec = 256
+        b = _log_k_small_x_series(v, x)
+        if not (a.is_finite() and b.is_finite() and a.overlaps(b)
+                and b.rad() * _TWO_TOL <= abs(b.mid())):
+            raise RuntimeError("kseries self-test failed at v=%r x=%r: %s vs %s" % (v, x, a, b))
+
+
+def main(argv):
+    names = argv[1:] or list(TABLES)
+    unknown = [n for n in names if n not in TABLES]
+    if unknown:
+        sys.exit("unknown table(s): %s; choose from %s" % (", ".join(unknown), ", ".join(TABLES)))
+    sys.stderr.write("python-flint %s, tolerance 2^-%d\n" % (flint.__version__, TOL_BITS))
+    selftest()
+    t0 = time.perf_counter()
+    for n in names:
+        t1 = time.perf_counter()
+        TABLES[n]()
+        sys.stderr.write("[%s] done in %.1f s\n" % (n, time.perf_counter() - t1))
+    sys.stderr.write("total %.1f s\n" % (time.perf_counter() - t0))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
