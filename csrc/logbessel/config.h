@@ -22,8 +22,10 @@ namespace logbessel {
 constexpr double PI = 3.141592653589793;
 constexpr double LN2 = 0.6931471805599453;
 constexpr double LN2_LO = 2.3190468138462996e-17;   // LN2 + LN2_LO = log 2 to ~1e-33
-constexpr double LN_2PI = 1.8378770664093453;       // log(2 pi)
+constexpr double LN_2PI = 1.8378770664093456;       // log(2 pi)
+constexpr double LN_2PI_LO = -7.756588316134483e-17;
 constexpr double LN_PI_2 = 0.4515827052894549;      // log(pi / 2)
+constexpr double LN_PI_2_LO = -1.2924516975755169e-17;
 constexpr double EULER_E = 2.718281828459045;
 constexpr double EULER_E_LO = 1.4456468917292502e-16;
 constexpr double DBL_EPS = 2.220446049250313e-16;

@@ -18,7 +18,7 @@
 namespace logbessel {
 namespace detail {
 
-constexpr double TEMME_X_MAX = 2.0;  // Temme's series below, continued fraction above
+constexpr double TEMME_X_MAX = 0.5;  // Temme's series below, continued fraction above
 
 // Region 2a. Temme's series for |mu| <= 1/2, 0 < x <= 2. Returns log K_mu(x) and
 // rt = x K_{mu+1}(x) / K_mu(x) (bounded for every x > 0, unlike the ratio itself).
@@ -55,16 +55,19 @@ LOGBESSEL_INLINE void k_temme_series(double mu, double x, double& logk, double& 
 
 // Region 2b, first half: rt = x K_{v+1}(x) / K_v(x) for v >= -1/2, x > 2, from
 //   rt = v + 1/2 + x + (v^2 - 1/4) t,   t = 1/(b_1 + a_2/(b_2 + a_3/(b_3 + ...))),
-//   b_k = 2 (k + x),  a_k = v^2 - (k - 1/2)^2,
-// evaluated forwards by the modified Lentz method.
+//   b_k = 2 (k + x),  a_k = v^2 - (k - 1/2)^2.
 LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
     const double v2 = v * v;
     const double tiny = 1e-300;
+    // Forward pass (modified Lentz) only to find the depth at which the fraction has
+    // converged; the value is then recomputed backwards from that depth, which does not
+    // accumulate the rounding errors of the forward products (~sqrt(depth) ulps).
     double g = 2.0 * (1.0 + x);  // b_1
     double C = g, D = 0.0;
-    for (int k = 2; k < 1000; ++k) {
-        const double a = v2 - (k - 0.5) * (k - 0.5);
-        const double b = 2.0 * (k + x);
+    int depth = 2;
+    for (; depth < 2000; ++depth) {
+        const double a = v2 - (depth - 0.5) * (depth - 0.5);
+        const double b = 2.0 * (depth + x);
         D = b + a * D;
         if (D == 0.0) D = tiny;
         C = b + a / C;
@@ -72,9 +75,15 @@ LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
         D = 1.0 / D;
         const double delta = C * D;
         g *= delta;
-        if (fabs(delta - 1.0) < 0.5 * DBL_EPS) break;
+        if (fabs(delta - 1.0) < 0.25 * DBL_EPS) break;
     }
-    return v + 0.5 + x + (v2 - 0.25) / g;
+    depth += 4;
+    double t = 0.0;  // t_k = 1 / (b_k + a_{k+1} t_{k+1})
+    for (int k = depth; k >= 1; --k) {
+        const double a_next = v2 - (k + 0.5) * (k + 0.5);
+        t = 1.0 / (2.0 * (k + x) + a_next * t);
+    }
+    return v + 0.5 + x + (v2 - 0.25) * t;
 }
 
 // Region 2b: log K_v(x) for 0 <= v, x > 2, r < DEBYE_R_MIN, directly at order v (no

@@ -29,24 +29,40 @@ LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {
     return log(v + r) - log(x);
 }
 
-// F = r - v asinh(v/x), evaluated in double-double (about 1e-30 relative to r).
-LOGBESSEL_INLINE double debye_exponent_dd(double v, double x) {
+// The leading terms of both expansions, T_I = F - log(2 pi r)/2 and T_K = -F + log(pi/(2r))/2,
+// with F = r - v asinh(v/x), all in double-double (about 1e-30 relative to r). Near the zero
+// of eta both F and T can be far smaller than r, and near I ~ 1 (K ~ 1) F and log(r)/2
+// cancel as well: only the final sum is rounded.
+LOGBESSEL_INLINE void debye_leading_dd(double v, double x, double& tI, double& tK) {
     dd r2 = dd_add(two_prod(v, v), two_prod(x, x));
     dd r = dd_sqrt(r2);
     dd arg = dd_div_d(dd_add_d(r, v), x);  // (v + r)/x >= 1
-    dd A = dd_log(arg);
-    dd F = dd_sub(r, dd_mul_d(A, v));
-    return F.hi + F.lo;
+    dd F = dd_sub(r, dd_mul_d(dd_log(arg), v));
+    dd half_log_r = dd_mul_d(dd_log(r), 0.5);
+    dd I = dd_sub(F, dd_add(half_log_r, dd{0.5 * LN_2PI, 0.5 * LN_2PI_LO}));
+    dd K = dd_sub(dd{0.5 * LN_PI_2, 0.5 * LN_PI_2_LO}, dd_add(F, half_log_r));
+    tI = I.hi + I.lo;
+    tK = K.hi + K.lo;
 }
 
-// F(v, x) = v * eta(x/v) for v >= 0, x > 0, given r = hypot(v, x).
-LOGBESSEL_INLINE double debye_exponent(double v, double x, double r) {
-    if (v == 0.0) return r;
+// T_I and T_K (see above) for v >= 0, x > 0, r = hypot(v, x). In double where F does not
+// cancel; else in double-double.
+LOGBESSEL_INLINE void debye_leading(double v, double x, double r, double& tI, double& tK) {
+    const double half_log_r = 0.5 * log(r);
+    if (v == 0.0) {
+        tI = r - (half_log_r + 0.5 * LN_2PI);
+        tK = (0.5 * LN_PI_2 - half_log_r) - r;
+        return;
+    }
     const double A = asinh_ratio(v, x, r);
     const double vA = v * A;
     const double F = r - vA;
-    if (F_CANCELLATION_LIMIT * fabs(F) < r + vA && r < 1e150) return debye_exponent_dd(v, x);
-    return F;
+    if (F_CANCELLATION_LIMIT * fabs(F) < r + vA && r < 1e150) {
+        debye_leading_dd(v, x, tI, tK);
+        return;
+    }
+    tI = F - (half_log_r + 0.5 * LN_2PI);
+    tK = (0.5 * LN_PI_2 - half_log_r) - F;
 }
 
 // Debye correction sums for I (sI) and K (sK), v >= 0, r = hypot(v, x) >= DEBYE_R_MIN.
@@ -63,18 +79,18 @@ LOGBESSEL_INLINE void debye_corrections(double v, double r, double& sI, double& 
 
 // log I_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
 LOGBESSEL_INLINE double log_iv_uniform(double v, double x, double r) {
-    double sI, sK;
+    double sI, sK, tI, tK;
     debye_corrections(v, r, sI, sK);
-    const double F = debye_exponent(v, x, r);
-    return F + (log1p(sI) - 0.5 * (log(r) + LN_2PI));
+    debye_leading(v, x, r, tI, tK);
+    return tI + log1p(sI);
 }
 
 // log K_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
 LOGBESSEL_INLINE double log_kv_uniform(double v, double x, double r) {
-    double sI, sK;
+    double sI, sK, tI, tK;
     debye_corrections(v, r, sI, sK);
-    const double F = debye_exponent(v, x, r);
-    return -F + (log1p(sK) + 0.5 * (LN_PI_2 - log(r)));
+    debye_leading(v, x, r, tI, tK);
+    return tK + log1p(sK);
 }
 
 }  // namespace detail
