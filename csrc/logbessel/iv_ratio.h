@@ -60,7 +60,7 @@ LOGBESSEL_INLINE double iv_ratio_uniform(double v, double x) {
     const double dr = (2.0 * v - 1.0) / (rv + rw);  // r_v - r_w
     const double aw = w >= 0.0 ? asinh_ratio(w, x, rw) : -asinh_ratio(-w, x, rw);
     double dA;  // A_v - A_w
-    if (w > 0.0) dA = asinh((2.0 * v - 1.0) / (v * rw + w * rv));
+    if (w > 0.0) dA = asinh(((2.0 * v - 1.0) / rv) / (v * (rw / rv) + w));  // no overflow
     else dA = asinh_ratio(v, x, rv) - aw;  // opposite signs: no cancellation
     const double dF = dr - aw - v * dA;
     // -0.5 log(r_v / r_w) = -0.25 log1p((r_v^2 - r_w^2) / r_w^2)

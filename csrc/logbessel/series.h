@@ -11,17 +11,20 @@
 namespace logbessel {
 namespace detail {
 
-// sum_k t_k for v > -1, x >= 0 (used for x below ~25: at most ~60 terms).
-LOGBESSEL_INLINE double i_series_sum(double v, double x) {
+// sum_{k>=1} t_k for v > -1, x >= 0 (used for x below ~25: at most ~60 terms). The leading
+// 1 is left out so that log1p can keep the tail when it is below eps.
+LOGBESSEL_INLINE double i_series_tail(double v, double x) {
     const double u = 0.25 * x * x;
-    double t = 1.0, s = 1.0;
+    double t = 1.0, s = 0.0;
     for (int k = 1; k < 400; ++k) {
         t *= u / (k * (k + v));
         s += t;
-        if (t <= 0.25 * DBL_EPS * s) break;  // past the peak: the terms now fall geometrically
+        if (t <= 0.25 * DBL_EPS * (1.0 + s)) break;  // past the peak: terms now fall geometrically
     }
     return s;
 }
+
+LOGBESSEL_INLINE double i_series_sum(double v, double x) { return 1.0 + i_series_tail(v, x); }
 
 // The same sum with every term formed in double-double: about 1e-30 relative, for the
 // ratio S_v / S_{v-1} of iv_ratio, where the rounding errors of two double sums (a few ulps
@@ -61,7 +64,9 @@ LOGBESSEL_INLINE double log_iv_series_from_sum(double v, double x, double s) {
 
 // log I_v(x) by the power series, v > -1, x > 0.
 LOGBESSEL_INLINE double log_iv_series(double v, double x) {
-    return log_iv_series_from_sum(v, x, i_series_sum(v, x));
+    const double tail = i_series_tail(v, x);
+    if (v == 0.0) return log1p(tail);  // log I_0(x) ~ x^2/4 for tiny x
+    return log_iv_series_from_sum(v, x, 1.0 + tail);
 }
 
 }  // namespace detail
