@@ -29,40 +29,31 @@ LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {
     return log(v + r) - log(x);
 }
 
-// The leading terms of both expansions, T_I = F - log(2 pi r)/2 and T_K = -F + log(pi/(2r))/2,
-// with F = r - v asinh(v/x), all in double-double (about 1e-30 relative to r). Near the zero
-// of eta both F and T can be far smaller than r, and near I ~ 1 (K ~ 1) F and log(r)/2
-// cancel as well: only the final sum is rounded.
-LOGBESSEL_INLINE void debye_leading_dd(double v, double x, double& tI, double& tK) {
+// The leading term of log I (sign = +1): T = F - log(2 pi r)/2, or of log K (sign = -1):
+// T = -F + log(pi/(2r))/2, with F = r - v asinh(v/x) in double-double (about 1e-30
+// relative to r). Near the zero of eta, F is far smaller than r; where in addition I (or K)
+// is near 1, F and log(r)/2 cancel too, so log r is taken in double-double as well.
+LOGBESSEL_INLINE double debye_leading_dd(double v, double x, double sign) {
     dd r2 = dd_add(two_prod(v, v), two_prod(x, x));
     dd r = dd_sqrt(r2);
     dd arg = dd_div_d(dd_add_d(r, v), x);  // (v + r)/x >= 1
-    dd F = dd_sub(r, dd_mul_d(dd_log(arg), v));
-    dd half_log_r = dd_mul_d(dd_log(r), 0.5);
-    dd I = dd_sub(F, dd_add(half_log_r, dd{0.5 * LN_2PI, 0.5 * LN_2PI_LO}));
-    dd K = dd_sub(dd{0.5 * LN_PI_2, 0.5 * LN_PI_2_LO}, dd_add(F, half_log_r));
-    tI = I.hi + I.lo;
-    tK = K.hi + K.lo;
+    dd sF = dd_mul_d(dd_sub(r, dd_mul_d(dd_log(arg), v)), sign);  // sign * F
+    const dd c = sign > 0 ? dd{-0.5 * LN_2PI, -0.5 * LN_2PI_LO} : dd{0.5 * LN_PI_2, 0.5 * LN_PI_2_LO};
+    dd T = dd_add(dd_sub(sF, dd_mul_d(dd_log(r), 0.5)), c);
+    return T.hi + T.lo;
 }
 
-// T_I and T_K (see above) for v >= 0, x > 0, r = hypot(v, x). In double where F does not
-// cancel; else in double-double.
-LOGBESSEL_INLINE void debye_leading(double v, double x, double r, double& tI, double& tK) {
+// Leading term (see above) for v >= 0, x > 0, r = hypot(v, x): in double where F does not
+// cancel, else in double-double.
+LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign) {
     const double half_log_r = 0.5 * log(r);
-    if (v == 0.0) {
-        tI = r - (half_log_r + 0.5 * LN_2PI);
-        tK = (0.5 * LN_PI_2 - half_log_r) - r;
-        return;
-    }
+    const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
+    if (v == 0.0) return sign * r - (half_log_r - c);
     const double A = asinh_ratio(v, x, r);
     const double vA = v * A;
     const double F = r - vA;
-    if (F_CANCELLATION_LIMIT * fabs(F) < r + vA && r < 1e150) {
-        debye_leading_dd(v, x, tI, tK);
-        return;
-    }
-    tI = F - (half_log_r + 0.5 * LN_2PI);
-    tK = (0.5 * LN_PI_2 - half_log_r) - F;
+    if (F_CANCELLATION_LIMIT * fabs(F) < r + vA && r < 1e150) return debye_leading_dd(v, x, sign);
+    return sign * F - (half_log_r - c);
 }
 
 // Debye correction sums for I (sI) and K (sK), v >= 0, r = hypot(v, x) >= DEBYE_R_MIN.
@@ -79,18 +70,16 @@ LOGBESSEL_INLINE void debye_corrections(double v, double r, double& sI, double& 
 
 // log I_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
 LOGBESSEL_INLINE double log_iv_uniform(double v, double x, double r) {
-    double sI, sK, tI, tK;
+    double sI, sK;
     debye_corrections(v, r, sI, sK);
-    debye_leading(v, x, r, tI, tK);
-    return tI + log1p(sI);
+    return debye_leading(v, x, r, 1.0) + log1p(sI);
 }
 
 // log K_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
 LOGBESSEL_INLINE double log_kv_uniform(double v, double x, double r) {
-    double sI, sK, tI, tK;
+    double sI, sK;
     debye_corrections(v, r, sI, sK);
-    debye_leading(v, x, r, tI, tK);
-    return tK + log1p(sK);
+    return debye_leading(v, x, r, -1.0) + log1p(sK);
 }
 
 }  // namespace detail
