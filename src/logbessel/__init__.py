@@ -6,6 +6,7 @@ Elementwise functions (NumPy ufunc semantics; CuPy arrays in -> CuPy arrays out)
     log_iv(v, x)    log I_v(x)
     log_kv(v, x)    log K_v(x)
     iv_ratio(v, x)  I_v(x) / I_{v-1}(x)
+    log_iv_dx, log_kv_dx, log_iv_dv, log_kv_dv   derivatives of log I, log K in x and in v
 
 The ufuncs themselves are ``log_iv.ufunc`` etc. (also ``logbessel.ufuncs``).
 """
@@ -59,10 +60,48 @@ iv_ratio = make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None
 """ + _ACCURACY)
 
 
+_DERIV_DOC = """{name}(v, x, /, out=None, **ufunc_kwargs)
+
+    {what}, elementwise, with the ufunc semantics of log_iv.
+
+    {how}
+    Special values: {special}
+    Accuracy (float64, against arb references): {acc}
+"""
+
+log_iv_dx = make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
+    name="log_iv_dx", what="d/dx log I_v(x) = I_v'(x) / I_v(x)",
+    how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion.",
+    special="x = 0 -> 0 (v = 0) or inf (v > 0); x = inf -> 1; NaN for negative non-integer "
+            "v where I_v(x) <= 0.",
+    acc="a few eps relative."))
+log_kv_dx = make_public("log_kv_dx", _core.log_kv_dx, _DERIV_DOC.format(
+    name="log_kv_dx", what="d/dx log K_v(x) = K_v'(x) / K_v(x) = -K_{v+1}(x)/K_v(x) + v/x",
+    how="K_{v+1}/K_v comes from a continued fraction, Temme's series or the uniform expansion; "
+        "never from a difference of logarithms.",
+    special="x = 0 -> -inf; x = inf -> -1; even in v.",
+    acc="a few eps relative."))
+log_iv_dv = make_public("log_iv_dv", _core.log_iv_dv, _DERIV_DOC.format(
+    name="log_iv_dv", what="d/dv log I_v(x), the derivative with respect to the order",
+    how="The power series, or the uniform expansion, differentiated term by term.",
+    special="x = 0 -> -inf (v >= 0); x = inf -> 0; NaN where log_iv is NaN.",
+    acc="error / max(1, |ref|) below 1e-13."))
+log_kv_dv = make_public("log_kv_dv", _core.log_kv_dv, _DERIV_DOC.format(
+    name="log_kv_dv", what="d/dv log K_v(x), the derivative with respect to the order",
+    how="Temme's series with the order recurrence, or the continued fraction and the Wronskian, "
+        "or the uniform expansion, each differentiated exactly (dual numbers).",
+    special="odd in v (0 at v = 0); x = 0 -> sign(v) inf; x = inf -> 0.",
+    acc="error / max(1, |ref|) below 1e-13."))
+
+
 class ufuncs:  # namespace of the raw numpy ufuncs
     log_iv = _core.log_iv
     log_kv = _core.log_kv
     iv_ratio = _core.iv_ratio
+    log_iv_dx = _core.log_iv_dx
+    log_kv_dx = _core.log_kv_dx
+    log_iv_dv = _core.log_iv_dv
+    log_kv_dv = _core.log_kv_dv
 
 
 def __getattr__(name):  # lazy submodules: logbessel.vmf
@@ -74,4 +113,5 @@ def __getattr__(name):  # lazy submodules: logbessel.vmf
     raise AttributeError(f"module 'logbessel' has no attribute {name!r}")
 
 
-__all__ = ["log_iv", "log_kv", "iv_ratio", "ufuncs", "vmf", "__version__"]
+__all__ = ["log_iv", "log_kv", "iv_ratio", "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv",
+           "ufuncs", "vmf", "__version__"]
