@@ -1,0 +1,365 @@
+"""CuPy backend: the header-only math compiled for the GPU at run time.
+
+The kernels are csrc/kernels.cu (thin extern "C" wrappers, no formulas) over the headers in
+csrc/logbessel/, the very files the CPU extension is built from. An installed package
+carries copies of them in logbessel/_csrc/; an editable checkout uses the repository's
+csrc/ directly, so an edited header is picked up without reinstalling.
+
+Compilation is done by CuPy (NVRTC) on first use of a function on a device, takes a few
+seconds, and is cached by CuPy on disk (CUPY_CACHE_DIR, default ~/.cupy/kernel_cache).
+CuPy's cache key is the source text it is given, so that text starts with a SHA-256 of the
+kernel file and every header: editing any header changes the key, and a stale binary is
+never served. The in-process cache uses the same hash; it re-checks the files' sizes and
+modification times at most once every STAT_INTERVAL seconds (call reload() to force it).
+
+CuPy is imported only inside these functions; importing logbessel never imports it, and
+`build_source()` / `source_hash()` work without CuPy (tests/test_cuda_compile.py uses them
+to compile exactly what this module compiles).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+FUNCTIONS = ("log_iv", "log_kv", "iv_ratio")
+
+# Launch configuration (read at every call; the benchmark adjusts them). With about 70
+# registers per thread on sm_80/sm_90, 128-thread blocks reach the highest occupancy
+# the register file allows (28 warps per SM), and BLOCKS_PER_SM resident-block waves of
+# grid-stride loops even out the uneven cost of the regions.
+BLOCK = 128
+BLOCKS_PER_SM = 32
+
+# NVRTC options besides those CuPy adds itself (-arch for the current device, -ftz=true).
+NVRTC_OPTIONS = ("--std=c++17",)
+
+STAT_INTERVAL = 1.0  # seconds between checks of the source files for edits
+
+_lock = threading.Lock()
+_state = {"dir": None, "stamp": None, "hash": None, "checked": 0.0}
+_modules: dict = {}  # (source hash, device id) -> cupy.RawModule
+_kernels: dict = {}  # (source hash, device id, kernel name) -> cupy.RawKernel
+_sm_count: dict = {}  # device id -> multiprocessor count
+
+
+# ---------------------------------------------------------------------------------------
+# Sources (no CuPy needed)
+# ---------------------------------------------------------------------------------------
+
+def source_dir() -> Path:
+    """The folder holding kernels.cu and logbessel/*.h.
+
+    LOGBESSEL_CSRC overrides; otherwise the repository's csrc/ when this file sits in a
+    source checkout (src/logbessel/_gpu.py with csrc/ beside src/), else the copies
+    installed with the package (logbessel/_csrc/)."""
+    env = os.environ.get("LOGBESSEL_CSRC")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    repo_csrc = here.parent.parent / "csrc"
+    if here.parent.name == "src" and (repo_csrc / "kernels.cu").is_file() and (
+            repo_csrc / "logbessel" / "logbessel.h").is_file():
+        return repo_csrc
+    installed = here / "_csrc"
+    if (installed / "kernels.cu").is_file():
+        return installed
+    raise FileNotFoundError(
+        "logbessel GPU backend: kernels.cu and the headers were not found (looked for "
+        f"{repo_csrc} and {installed}); reinstall the package or set LOGBESSEL_CSRC")
+
+
+def source_files(root: Path | None = None) -> list:
+    """kernels.cu and every header it may include, in a fixed order."""
+    root = source_dir() if root is None else Path(root)
+    return [root / "kernels.cu"] + sorted((root / "logbessel").glob("*.h"))
+
+
+def _stamp(files) -> tuple:
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append((f.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def source_hash(root: Path | None = None) -> str:
+    """SHA-256 over the names and texts of kernels.cu and the headers."""
+    root = source_dir() if root is None else Path(root)
+    h = hashlib.sha256()
+    for f in source_files(root):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def build_source(root: Path | None = None):
+    """(code, options, hash): what is handed to NVRTC, minus CuPy's own -arch/-ftz."""
+    root = source_dir() if root is None else Path(root)
+    digest = source_hash(root)
+    code = (f"// logbessel kernels; sha256 of kernels.cu and headers: {digest}\n"
+            + (root / "kernels.cu").read_text(encoding="utf-8"))
+    options = NVRTC_OPTIONS + (f"--include-path={root}",)
+    return code, options, digest
+
+
+def kernel_name(name: str, dtype) -> str:
+    suffix = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}[np.dtype(dtype)]
+    return f"logbessel_{name}_{suffix}"
+
+
+def _current_hash() -> str:
+    """The sources' hash, re-validated against file stamps at most every STAT_INTERVAL."""
+    now = time.monotonic()
+    st = _state
+    if st["hash"] is not None and now - st["checked"] < STAT_INTERVAL:
+        return st["hash"]
+    root = source_dir()
+    stamp = _stamp(source_files(root))
+    if st["hash"] is None or stamp != st["stamp"] or root != st["dir"]:
+        st["hash"] = source_hash(root)
+        st["stamp"], st["dir"] = stamp, root
+    st["checked"] = now
+    return st["hash"]
+
+
+def reload() -> None:
+    """Forget compiled modules and re-read the sources at the next call."""
+    with _lock:
+        _modules.clear()
+        _kernels.clear()
+        _state.update(dir=None, stamp=None, hash=None, checked=0.0)
+
+
+# ---------------------------------------------------------------------------------------
+# CuPy side
+# ---------------------------------------------------------------------------------------
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError as e:  # pragma: no cover - only reached with CuPy arrays in hand
+        raise ImportError("logbessel's GPU backend needs CuPy: pip install 'logbessel[gpu]'") from e
+    return cupy
+
+
+def get_kernel(name: str, dtype):
+    """The compiled kernel for `name` and `dtype` on the current device."""
+    cp = _cupy()
+    dev = cp.cuda.Device().id
+    with _lock:
+        digest = _current_hash()
+        key = (digest, dev, kernel_name(name, dtype))
+        kern = _kernels.get(key)
+        if kern is None:
+            mod = _modules.get((digest, dev))
+            if mod is None:
+                code, options, digest = build_source(_state["dir"])
+                mod = cp.RawModule(code=code, options=options)
+                _modules[(digest, dev)] = mod
+            kern = mod.get_function(key[2])  # compiles (or loads from CuPy's cache) here
+            _kernels[key] = kern
+    return kern
+
+
+def compile_all() -> float:
+    """Compile every kernel for the current device now; returns the seconds it took."""
+    t0 = time.perf_counter()
+    for name in FUNCTIONS:
+        for dt in (np.float32, np.float64):
+            get_kernel(name, dt)
+    return time.perf_counter() - t0
+
+
+def _sm(cp, dev: int) -> int:
+    n = _sm_count.get(dev)
+    if n is None:
+        n = _sm_count[dev] = cp.cuda.runtime.getDeviceProperties(dev)["multiProcessorCount"]
+    return n
+
+
+def _loop_dtype(name, dtypes, dtype, casting):
+    """The loop NumPy would pick for the CPU ufunc (float32 or float64), so that type
+    promotion is identical on both backends."""
+    from . import _core
+    ufunc = getattr(_core, name)
+    if hasattr(ufunc, "resolve_dtypes"):
+        extra = {} if dtype is None else {"signature": (None, None, np.dtype(dtype))}
+        return ufunc.resolve_dtypes(tuple(dtypes) + (None,), casting=casting, **extra)[-1]
+    # NumPy < 1.24: float32 when every operand fits it exactly, else float64
+    if dtype is not None:
+        return np.dtype(dtype)
+    small = {np.dtype(t) for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16,
+                                   np.float16, np.float32)}
+    if all(d in (int, float, bool) or np.dtype(d) in small for d in dtypes) and any(
+            d not in (int, float, bool) and np.dtype(d) == np.float32 for d in dtypes):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _collapse(shape, strides):
+    """Merge dimensions that every operand walks through uniformly.
+
+    shape: the broadcast shape; strides: per operand, strides in elements. Returns
+    (extents, strides per operand) with as few dimensions as possible, size-1 dims
+    dropped (C order, last dimension fastest)."""
+    dims = [(n, [s[i] for s in strides]) for i, n in enumerate(shape) if n != 1]
+    merged = []
+    for n, st in reversed(dims):
+        if merged:
+            n0, st0 = merged[-1]
+            if all(a == b * n0 for a, b in zip(st, st0)):
+                merged[-1] = (n * n0, st0)
+                continue
+        merged.append((n, st))
+    merged.reverse()
+    extents = [n for n, _ in merged]
+    per_op = [[st[k] for _, st in merged] for k in range(len(strides))]
+    return extents, per_op
+
+
+def _elem_strides(a):
+    """Strides of `a` in elements, or None if a stride is not a whole number of elements."""
+    out = []
+    it = a.itemsize
+    for s in a.strides:
+        if s % it:
+            return None
+        out.append(s // it)
+    return out
+
+
+def call(name: str, v, x, out=None, **kwargs):
+    """Evaluate `name` elementwise on the GPU (CuPy arrays or scalars in, CuPy out).
+
+    NumPy ufunc semantics: broadcasting (including against `out`), `out=` with a
+    same-kind cast, `where=`, `dtype=` and `casting=`, type promotion as on the CPU; 0-d
+    and empty arrays and any strides. Kernels run on CuPy's current stream and device."""
+    if name not in FUNCTIONS:
+        raise ValueError(f"unknown function {name!r}")
+    cp = _cupy()
+    dtype = kwargs.pop("dtype", None)
+    casting = kwargs.pop("casting", "same_kind")
+    where = kwargs.pop("where", True)
+    if kwargs.pop("subok", True) is not True:
+        raise TypeError(f"{name}: subok=False is not supported for CuPy arrays")
+    if kwargs:
+        raise TypeError(f"{name}: keyword argument(s) {sorted(kwargs)} are not supported "
+                        "for CuPy arrays (supported: out, where, dtype, casting)")
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise ValueError(f"{name}: expected one output array, got {len(out)}")
+        out = out[0]
+    if out is not None and not isinstance(out, cp.ndarray):
+        raise TypeError(f"{name}: out must be a CuPy array when computing on the GPU, "
+                        f"got {type(out).__name__}")
+    if where is not True:
+        # masked: compute everywhere, then copy where the mask holds (the mask broadcasts
+        # like an operand; without `out` the other elements are left uninitialised)
+        if not (isinstance(where, (bool, np.bool_)) or isinstance(where, cp.ndarray)):
+            raise TypeError(f"{name}: where must be a CuPy boolean array or a bool")
+        res = call(name, v, x, dtype=dtype, casting=casting)
+        mask = cp.asarray(where, dtype=bool) if isinstance(where, cp.ndarray) else bool(where)
+        shapes = [res.shape, getattr(mask, "shape", ())] + ([out.shape] if out is not None else [])
+        shape = tuple(np.broadcast_shapes(*shapes))
+        if out is None:
+            out = cp.empty(shape, dtype=res.dtype)
+        elif shape != out.shape:
+            raise ValueError(f"{name}: non-broadcastable output operand with shape "
+                             f"{out.shape} doesn't match the broadcast shape {shape}")
+        cp.copyto(out, res, casting=casting, where=mask)
+        return out
+
+    dev = cp.cuda.Device().id
+    ops, dts = [], []
+    for arg in (v, x):
+        if isinstance(arg, cp.ndarray):
+            if arg.device.id != dev:
+                raise ValueError(f"{name}: an input is on GPU {arg.device.id} but the current "
+                                 f"device is GPU {dev}; use `with cupy.cuda.Device(...)`")
+            dts.append(arg.dtype)
+        elif isinstance(arg, np.generic):
+            dts.append(arg.dtype)
+        elif isinstance(arg, (bool, int, float)):
+            dts.append(type(arg))  # a Python scalar: weakly typed, as on the CPU (NEP 50)
+        else:
+            raise TypeError(f"{name}: cannot mix CuPy arrays with {type(arg).__name__}; "
+                            "pass CuPy arrays or scalars")
+        ops.append(arg)
+    if out is not None and out.device.id != dev:
+        raise ValueError(f"{name}: out is on GPU {out.device.id} but the current device is "
+                         f"GPU {dev}")
+
+    loop = _loop_dtype(name, dts, dtype, casting)
+    if out is not None and not np.can_cast(loop, out.dtype, casting=casting):
+        raise TypeError(f"Cannot cast ufunc '{name}' output from {loop!r} to "
+                        f"{out.dtype!r} with casting rule {casting!r}")
+
+    # operands as device arrays of the loop dtype (scalars as 0-d arrays, filled on the
+    # current stream)
+    arrays = []
+    for arg in ops:
+        if isinstance(arg, cp.ndarray):
+            arrays.append(arg.astype(loop, copy=False))
+        else:
+            arrays.append(cp.full((), arg, dtype=loop))
+
+    shapes = [a.shape for a in arrays]
+    if out is not None:
+        shapes.append(out.shape)
+    try:
+        shape = tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"{name}: operands could not be broadcast together with shapes "
+                         + " ".join(str(s) for s in shapes)) from None
+    if out is not None and shape != out.shape:
+        raise ValueError(f"{name}: non-broadcastable output operand with shape {out.shape} "
+                         f"doesn't match the broadcast shape {shape}")
+
+    # Where the result is written: straight into `out` when it has the loop dtype and the
+    # kernel's strided stores can reach it; otherwise a fresh array copied into `out`.
+    direct = out is not None and out.dtype == loop and _elem_strides(out) is not None
+    target = out if direct else cp.empty(shape, dtype=loop)
+    n = target.size
+    if n == 0:
+        return out if out is not None else target
+
+    views = []
+    for a in arrays:
+        b = cp.broadcast_to(a, shape)
+        if direct and a is not target and cp.may_share_memory(a, target) and not (
+                b.data.ptr == target.data.ptr and b.strides == target.strides):
+            # partial overlap with the output: read from a copy (an exact alias is fine,
+            # each element is read before it is written by the same thread)
+            b = cp.broadcast_to(a.copy(), shape)
+        if _elem_strides(b) is None:
+            b = cp.ascontiguousarray(b)
+        views.append(b)
+
+    extents, st = _collapse(shape, [_elem_strides(b) for b in views]
+                            + [_elem_strides(target)])
+    ndim = len(extents)
+    if ndim <= 1:
+        sv, sx, so = (s[0] if ndim else 0 for s in st)
+        layout = np.uint64(0)
+    else:
+        sv = sx = so = 0
+        layout = cp.asarray(np.array(extents + st[0] + st[1] + st[2], dtype=np.int64))
+
+    kern = get_kernel(name, loop)
+    block = int(BLOCK)
+    grid = int(min((n + block - 1) // block, max(1, _sm(cp, dev) * int(BLOCKS_PER_SM))))
+    kern((grid,), (block,), (views[0], views[1], target, np.int64(n), np.int32(ndim),
+                             np.int64(sv), np.int64(sx), np.int64(so), layout))
+
+    if out is None:
+        return target
+    if target is not out:
+        out[...] = target
+    return out

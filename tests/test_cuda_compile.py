@@ -1,0 +1,194 @@
+"""The CUDA kernels build, without a GPU.
+
+1. nvcc: csrc/kernels.cu with the headers, for sm_80 and sm_90 (skipped if nvcc is not on
+   PATH). A header change that breaks the device build fails here, in CI, not on a user's
+   GPU.
+2. NVRTC, the compiler CuPy uses at run time: the exact source and options that
+   logbessel._gpu hands to CuPy are compiled to PTX through libnvrtc (loaded with ctypes;
+   no GPU or driver is needed). libnvrtc comes from the `nvidia-cuda-nvrtc` wheel (CUDA 13;
+   `nvidia-cuda-nvrtc-cu12` for CUDA 12), from a CUDA toolkit next to nvcc, or from
+   LOGBESSEL_NVRTC=/path/to/libnvrtc.so; skipped if none is found.
+3. Always: under NVRTC (__CUDACC_RTC__) no header may include a system header, since NVRTC
+   has none; every `#include <...>` must sit inside an `#if !defined(__CUDACC_RTC__)` block.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from logbessel import _gpu
+
+CSRC = _gpu.source_dir()
+KERNELS = [f"logbessel_{name}_{sfx}" for name in _gpu.FUNCTIONS for sfx in ("f32", "f64")]
+ARCHS = ["80", "90"]
+
+
+# ---------------------------------------------------------------------------------------
+# nvcc
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not on PATH")
+@pytest.mark.parametrize("arch", ARCHS, ids=[f"sm_{a}" for a in ARCHS])
+def test_nvcc_builds_the_kernels(arch, tmp_path):
+    obj = tmp_path / f"kernels_sm{arch}.o"
+    cmd = ["nvcc", "-c", "-o", str(obj), "--std=c++17", "-I", str(CSRC), f"-arch=sm_{arch}",
+           "--resource-usage", str(CSRC / "kernels.cu")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"nvcc failed ({' '.join(cmd)}):\n{log}"
+    assert obj.stat().st_size > 0
+    for k in KERNELS:  # every kernel was compiled (ptxas reports each entry function)
+        assert f"'{k}'" in log, f"{k} missing from nvcc's output:\n{log}"
+
+
+# ---------------------------------------------------------------------------------------
+# NVRTC through ctypes
+# ---------------------------------------------------------------------------------------
+
+def _nvrtc_candidates():
+    env = os.environ.get("LOGBESSEL_NVRTC")
+    if env:
+        yield env
+    roots = set()
+    for p in sys.path:
+        if p and os.path.isdir(os.path.join(p, "nvidia")):
+            roots.add(os.path.join(p, "nvidia"))
+    for root in sorted(roots):  # pip wheels: nvidia/cu13/lib, nvidia/cuda_nvrtc/lib (cu12)
+        for pat in ("*/lib/libnvrtc.so*", "*/lib/nvrtc*.dll", "*/bin/nvrtc64*.dll"):
+            for f in sorted(glob.glob(os.path.join(root, pat)), reverse=True):
+                if "builtins" not in f and ".alt." not in f:
+                    yield f
+    nvcc = shutil.which("nvcc")
+    if nvcc:
+        home = Path(os.path.realpath(nvcc)).parent.parent
+        for pat in ("lib64/libnvrtc.so*", "lib/libnvrtc.so*", "targets/*/lib/libnvrtc.so*"):
+            yield from sorted((str(p) for p in home.glob(pat)), reverse=True)
+    found = ctypes.util.find_library("nvrtc")
+    if found:
+        yield found
+
+
+def _load_nvrtc():
+    for path in _nvrtc_candidates():
+        try:
+            # NVRTC dlopens libnvrtc-builtins at compile time; load it first from the same
+            # folder so that it is found without LD_LIBRARY_PATH.
+            folder = os.path.dirname(path)
+            for b in sorted(glob.glob(os.path.join(folder, "libnvrtc-builtins.so*"))):
+                if ".alt." not in b:
+                    ctypes.CDLL(b, mode=ctypes.RTLD_GLOBAL)
+            lib = ctypes.CDLL(path)
+            lib.nvrtcGetErrorString.restype = ctypes.c_char_p
+            return lib, path
+        except OSError:
+            continue
+    return None, None
+
+
+NVRTC, NVRTC_PATH = _load_nvrtc()
+
+
+def nvrtc_compile(code: str, options):
+    """(status, log, ptx) of compiling `code` to PTX with `options`."""
+    lib = NVRTC
+    prog = ctypes.c_void_p()
+    st = lib.nvrtcCreateProgram(ctypes.byref(prog), code.encode(), b"kernels.cu", 0, None, None)
+    assert st == 0, lib.nvrtcGetErrorString(st)
+    try:
+        opts = (ctypes.c_char_p * len(options))(*[o.encode() for o in options])
+        status = lib.nvrtcCompileProgram(prog, len(options), opts)
+        size = ctypes.c_size_t()
+        lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
+        buf = ctypes.create_string_buffer(size.value + 1)
+        lib.nvrtcGetProgramLog(prog, buf)
+        log = buf.value.decode(errors="replace")
+        ptx = ""
+        if status == 0:
+            lib.nvrtcGetPTXSize(prog, ctypes.byref(size))
+            pbuf = ctypes.create_string_buffer(size.value + 1)
+            lib.nvrtcGetPTX(prog, pbuf)
+            ptx = pbuf.value.decode(errors="replace")
+        return status, log, ptx
+    finally:
+        lib.nvrtcDestroyProgram(ctypes.byref(prog))
+
+
+@pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
+@pytest.mark.parametrize("arch", ARCHS, ids=[f"compute_{a}" for a in ARCHS])
+def test_nvrtc_compiles_what_the_gpu_backend_compiles(arch):
+    code, options, digest = _gpu.build_source()
+    # CuPy adds the target and -ftz=true itself; do the same here.
+    opts = list(options) + [f"--gpu-architecture=compute_{arch}", "-ftz=true"]
+    status, log, ptx = nvrtc_compile(code, opts)
+    assert status == 0, (f"NVRTC ({NVRTC_PATH}) failed: "
+                         f"{NVRTC.nvrtcGetErrorString(status).decode()}\n{log}")
+    for k in KERNELS:
+        assert re.search(r"\.entry\s+%s\s*\(" % k, ptx), f"{k} missing from the PTX"
+    assert digest in code
+
+
+@pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
+def test_nvrtc_compiles_the_installed_copy_too():
+    """The copies shipped in the package (logbessel/_csrc) when they exist (a regular
+    install), else the repository's sources again: they must be the same texts."""
+    installed = Path(_gpu.__file__).resolve().parent / "_csrc"
+    root = installed if (installed / "kernels.cu").is_file() else CSRC
+    code, options, digest = _gpu.build_source(root)
+    status, log, _ = nvrtc_compile(code, list(options) + ["--gpu-architecture=compute_90"])
+    assert status == 0, log
+
+
+# ---------------------------------------------------------------------------------------
+# textual NVRTC check (always runs)
+# ---------------------------------------------------------------------------------------
+
+_RTC_OFF = re.compile(r"#\s*(if\s+!\s*defined\s*\(?\s*__CUDACC_RTC__\s*\)?|ifndef\s+__CUDACC_RTC__)\s*$")
+_RTC_ON = re.compile(r"#\s*(if\s+defined\s*\(?\s*__CUDACC_RTC__\s*\)?|ifdef\s+__CUDACC_RTC__)\s*$")
+
+
+def _system_includes_visible_to_nvrtc(text: str):
+    """Lines with `#include <...>` that NVRTC would see: not inside an
+    `#if !defined(__CUDACC_RTC__)` / `#ifndef __CUDACC_RTC__` branch, nor in the #else of
+    an `#ifdef __CUDACC_RTC__`. Other conditions count as visible."""
+    stack = []  # per open #if: "skip" (NVRTC skips this branch), "only" (NVRTC only), None
+    bad = []
+    for no, line in enumerate(text.splitlines(), 1):
+        s = line.split("//")[0].strip()
+        if _RTC_OFF.match(s):
+            stack.append("skip")
+        elif _RTC_ON.match(s):
+            stack.append("only")
+        elif re.match(r"#\s*if(n?def)?\b", s):
+            stack.append(None)
+        elif re.match(r"#\s*(else|elif)\b", s) and stack:
+            stack[-1] = {"skip": None, "only": "skip", None: None}[stack[-1]]
+        elif re.match(r"#\s*endif\b", s) and stack:
+            stack.pop()
+        elif re.match(r"#\s*include\s*<", s) and "skip" not in stack:
+            bad.append((no, s))
+    return bad
+
+
+def test_headers_include_no_system_header_under_nvrtc():
+    assert _system_includes_visible_to_nvrtc(
+        "#if !defined(__CUDACC_RTC__)\n#include <math.h>\n#endif\n") == []
+    assert _system_includes_visible_to_nvrtc("#include <cmath>\n") == [(1, "#include <cmath>")]
+    assert _system_includes_visible_to_nvrtc(
+        "#ifndef __CUDACC_RTC__\n#else\n#include <a.h>\n#endif\n") == [(3, "#include <a.h>")]
+    assert _system_includes_visible_to_nvrtc(
+        "#ifdef __CUDACC_RTC__\n#else\n#include <a.h>\n#endif\n") == []
+    problems = {}
+    for f in _gpu.source_files(CSRC):
+        bad = _system_includes_visible_to_nvrtc(f.read_text())
+        if bad:
+            problems[f.name] = bad
+    assert not problems, f"system headers visible to NVRTC (which has none): {problems}"

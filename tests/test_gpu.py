@@ -1,0 +1,495 @@
+"""GPU backend (CuPy): parity with the CPU ufuncs, special values, API semantics.
+
+Accuracy is proven on the CPU (test_accuracy.py); here the GPU must agree with the CPU on
+the same inputs: every reference-table input and random inputs, within 4 eps in float64
+and 2 eps in float32, with the metric |gpu - cpu| / max(1, |cpu|) (relative error for
+iv_ratio), NaN and infinities in the same places.
+
+Tests marked `gpu` skip themselves without CuPy or without a CUDA device; the few tests at
+the end that need neither (CuPy is never imported by `import logbessel`; the kernel source
+hash) always run.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import logbessel as lb
+from refdata import REF_DIR, EPS32, EPS64, load
+
+
+def _have_gpu() -> bool:
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # no CuPy, no driver, no device
+        return False
+
+
+HAVE_GPU = _have_gpu()
+needs_gpu = [pytest.mark.gpu,
+             pytest.mark.skipif(not HAVE_GPU, reason="needs CuPy and a CUDA GPU")]
+
+FUNCS = {"log_iv": lb.log_iv, "log_kv": lb.log_kv, "iv_ratio": lb.iv_ratio}
+BUDGET = {np.float64: 4.0, np.float32: 2.0}  # in eps of the dtype
+
+
+def gpu_only(f):
+    for m in needs_gpu:
+        f = m(f)
+    return f
+
+
+@pytest.fixture(scope="module")
+def cp():
+    import cupy
+    return cupy
+
+
+# ---------------------------------------------------------------------------------------
+# parity helpers
+# ---------------------------------------------------------------------------------------
+
+def parity_error(name, gpu, cpu, dtype):
+    """Worst disagreement in units of eps of `dtype`; asserts that NaN, +inf and -inf
+    appear in the same places."""
+    gpu = np.asarray(gpu, dtype=np.float64)
+    cpu = np.asarray(cpu, dtype=np.float64)
+    assert gpu.shape == cpu.shape
+    nan_g, nan_c = np.isnan(gpu), np.isnan(cpu)
+    bad = np.flatnonzero(nan_g != nan_c)
+    assert bad.size == 0, f"{name}: NaN mismatch at {bad[:10]}: gpu {gpu.flat[bad[:10]]}, cpu {cpu.flat[bad[:10]]}"
+    inf_c = np.isinf(cpu) | np.isinf(gpu)
+    bad = np.flatnonzero(inf_c & (gpu != cpu))
+    assert bad.size == 0, f"{name}: inf mismatch at {bad[:10]}: gpu {gpu.flat[bad[:10]]}, cpu {cpu.flat[bad[:10]]}"
+    fin = ~(nan_c | inf_c)
+    g, c = gpu[fin], cpu[fin]
+    if g.size == 0:
+        return 0.0, None
+    if name == "iv_ratio":  # relative error (absolute below the smallest normal number)
+        denom = np.maximum(np.abs(c), np.finfo(dtype).tiny)
+    else:
+        denom = np.maximum(1.0, np.abs(c))
+    err = np.abs(g - c) / denom / np.finfo(dtype).eps
+    i = int(np.argmax(err))
+    return float(err[i]), i
+
+
+def check_parity(cp, name, v, x, dtype, label=""):
+    f = FUNCS[name]
+    with np.errstate(all="ignore"):  # float32: large table inputs become inf
+        v = np.asarray(v, dtype=dtype)
+        x = np.asarray(x, dtype=dtype)
+        cpu = f(v, x)
+    out = f(cp.asarray(v), cp.asarray(x))
+    assert isinstance(out, cp.ndarray) and out.dtype == dtype and out.shape == cpu.shape
+    gpu = cp.asnumpy(out)
+    worst, i = parity_error(name, gpu, cpu, dtype)
+    where = "" if i is None else (
+        f" (worst at v={v.ravel()[np.flatnonzero(np.isfinite(cpu.ravel()))[i]]!r}, "
+        f"x={x.ravel()[np.flatnonzero(np.isfinite(cpu.ravel()))[i]]!r})")
+    assert worst <= BUDGET[dtype], (
+        f"{name} {np.dtype(dtype).name} {label}: GPU vs CPU {worst:.2f} eps > "
+        f"{BUDGET[dtype]} eps{where}")
+    return worst
+
+
+def _tables():
+    out = []
+    for path in sorted(REF_DIR.glob("*.csv")):
+        stem = path.stem
+        if "." in stem:  # e.g. iv_ratio.skipped.csv: no reference values
+            continue
+        for name in FUNCS:
+            if stem == name or stem.startswith(name + "_"):
+                out.append((name, stem))
+    return out
+
+
+TABLES = _tables()
+
+
+# ---------------------------------------------------------------------------------------
+# parity on the reference inputs and on random inputs
+# ---------------------------------------------------------------------------------------
+
+@gpu_only
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("name,table", TABLES, ids=[t for _, t in TABLES])
+def test_parity_on_reference_inputs(cp, name, table, dtype):
+    v, x, *_ = load(table)
+    check_parity(cp, name, v, x, dtype, label=f"table {table}")
+
+
+def _random_inputs(n, seed, wide):
+    rng = np.random.default_rng(seed)
+    if wide:  # the whole domain: v up to 1e8 (some negative), x from 1e-300 to 1e300
+        v = 10.0 ** rng.uniform(-3, 8, n)
+        v[rng.random(n) < 0.1] *= -1
+        ints = rng.random(n) < 0.05
+        v[ints] = np.round(v[ints])  # integer orders (I_{-n} = I_n)
+        x = 10.0 ** rng.uniform(-300, 300, n)
+    else:  # the benchmark's distribution
+        v = 10.0 ** rng.uniform(-1, 3, n)
+        x = 10.0 ** rng.uniform(-2, 3, n)
+    return v, x
+
+
+@gpu_only
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("name", list(FUNCS))
+@pytest.mark.parametrize("wide", [False, True], ids=["bench-range", "wide"])
+def test_parity_on_random_inputs(cp, name, dtype, wide):
+    v, x = _random_inputs(200_000, seed=zlib.crc32(f"{name}{wide}".encode()), wide=wide)
+    if dtype == np.float32 and wide:
+        x = np.clip(x, 1e-45, 3e38)
+        v = np.clip(v, -3e38, 3e38)
+    check_parity(cp, name, v, x, dtype, label="random " + ("wide" if wide else "bench range"))
+
+
+@gpu_only
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_parity_near_region_boundaries(cp, name, dtype):
+    """Dense grid around the implementation's switch points (r ~ 24, x ~ v/4, small x)."""
+    rng = np.random.default_rng(7)
+    n = 100_000
+    r = 24.0 + rng.uniform(-2, 2, n)
+    theta = rng.uniform(0, np.pi / 2, n)
+    v1, x1 = r * np.cos(theta), r * np.sin(theta)
+    v2 = 10.0 ** rng.uniform(-1, 4, n)
+    x2 = v2 * rng.uniform(0.2, 0.3, n)
+    v3 = rng.uniform(0, 3, n)
+    x3 = 10.0 ** rng.uniform(-3, 0.5, n)
+    v = np.concatenate([v1, v2, v3, v3 - 0.5, np.round(v3)])
+    x = np.concatenate([x1, x2, x3, x3, x3])
+    check_parity(cp, name, v, x, dtype, label="boundaries")
+
+
+SPECIAL_V = [0.0, -0.0, 0.5, 1.0, 1.5, 2.0, -1.0, -2.0, -0.5, -2.5, 1e-300, 5e-324, 1e8,
+             1e300, np.inf, -np.inf, np.nan]
+SPECIAL_X = [0.0, -0.0, -1.0, -np.inf, 5e-324, 1e-300, 1e-5, 1.0, 24.0, 1e5, 1e300, np.inf,
+             np.nan]
+
+
+@gpu_only
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_special_values_match_cpu(cp, name, dtype):
+    with np.errstate(all="ignore"):
+        v, x = np.meshgrid(np.array(SPECIAL_V, dtype=dtype), np.array(SPECIAL_X, dtype=dtype))
+    check_parity(cp, name, v, x, dtype, label="special values")
+
+
+@gpu_only
+def test_float32_subnormals_are_not_flushed(cp):
+    """CuPy compiles with -ftz=true; the kernels' own float<->double conversions keep
+    float32 subnormal inputs and results, as on the CPU."""
+    x = np.array([1e-45, 3e-42, 1.1e-38, 1e-40], dtype=np.float32)
+    v = np.zeros_like(x)
+    for name in FUNCS:
+        cpu = FUNCS[name](v + 1, x)
+        gpu = cp.asnumpy(FUNCS[name](cp.asarray(v + 1), cp.asarray(x)))
+        np.testing.assert_array_equal(gpu, cpu)
+    # results in the subnormal range: log I_0(x) ~ x^2/4
+    x = np.array([1e-20, 3e-20, 1e-19], dtype=np.float32)
+    cpu = lb.log_iv(np.float32(0), x)
+    assert np.all((cpu > 0) & (cpu < np.finfo(np.float32).tiny))
+    np.testing.assert_array_equal(cp.asnumpy(lb.log_iv(cp.float32(0), cp.asarray(x))), cpu)
+
+
+# ---------------------------------------------------------------------------------------
+# API semantics
+# ---------------------------------------------------------------------------------------
+
+def _same(cp, gpu, cpu):
+    assert isinstance(gpu, cp.ndarray)
+    assert gpu.dtype == np.asarray(cpu).dtype, (gpu.dtype, np.asarray(cpu).dtype)
+    assert gpu.shape == np.shape(cpu)
+    np.testing.assert_array_max_ulp(cp.asnumpy(gpu), np.asarray(cpu), maxulp=8)
+
+
+@gpu_only
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_dtypes_follow_the_cpu(cp, name):
+    f = FUNCS[name]
+    cases = [
+        (np.ones(3, np.float32) * 2, np.ones(3, np.float32) * 3),
+        (np.ones(3) * 2, np.ones(3) * 3),
+        (np.arange(1, 4), np.arange(1, 4)),  # integers -> float64
+        (np.arange(1, 4, dtype=np.int16), np.ones(3, np.float32)),
+        (np.ones(3, np.float16) * 2, np.ones(3, np.float16)),
+        (np.ones(3, np.float32), np.ones(3)),  # float32 with float64 -> float64
+        (np.ones(3, np.float32) * 2, 3.0),  # Python float is weak: stays float32
+        (np.ones(3, np.float32) * 2, 3),
+        (np.ones(3, np.float32) * 2, np.float64(3.0)),  # NumPy scalar is not weak
+        (2.5, np.ones(3) * 4),
+        (np.float32(2.5), np.arange(1, 4, dtype=np.int64)),
+    ]
+    for a, b in cases:
+        cpu = f(a, b)
+        ga = cp.asarray(a) if isinstance(a, np.ndarray) else a
+        gb = cp.asarray(b) if isinstance(b, np.ndarray) else b
+        _same(cp, f(ga, gb), cpu)
+
+
+@gpu_only
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_broadcasting_strides_0d_and_empty(cp, name):
+    f = FUNCS[name]
+    rng = np.random.default_rng(3)
+    base_v = rng.uniform(0.5, 60, (6, 8, 10))
+    base_x = rng.uniform(0.01, 80, (6, 8, 10))
+    views = [
+        (lambda a, xp: a),
+        (lambda a, xp: a[::2, :, ::3]),  # strided: no two dims merge (N-d layout path)
+        (lambda a, xp: a.transpose(2, 0, 1)),
+        (lambda a, xp: a[::-1, 1:, ::-2]),  # negative strides
+        (lambda a, xp: a[:, 3, :]),
+        (lambda a, xp: xp.asfortranarray(a)),
+    ]
+    for fv in views:
+        for fx in views:
+            vv, xx = fv(base_v, np), fx(base_x, np)
+            if vv.shape != xx.shape:
+                continue
+            gv, gx = fv(cp.asarray(base_v), cp), fx(cp.asarray(base_x), cp)
+            _same(cp, f(gv, gx), f(vv, xx))
+    # broadcasting: outer grid (two non-mergeable dims), scalars, stride-0 views
+    v = np.linspace(0.5, 40, 7)[:, None]
+    x = np.linspace(0.01, 90, 9)[None, :]
+    _same(cp, f(cp.asarray(v), cp.asarray(x)), f(v, x))
+    _same(cp, f(cp.asarray(v), 3.0), f(v, 3.0))
+    _same(cp, f(2.5, cp.asarray(x)), f(2.5, x))
+    _same(cp, f(cp.broadcast_to(cp.asarray(v), (7, 9)), cp.asarray(x)), f(v, x))
+    v3 = rng.uniform(0.5, 30, (4, 1, 5))
+    x3 = rng.uniform(0.1, 30, (3, 1))
+    _same(cp, f(cp.asarray(v3), cp.asarray(x3)), f(v3, x3))
+    # 0-d: a 0-d CuPy array (CuPy's convention for scalar results)
+    r = f(cp.asarray(2.0), cp.asarray(3.0))
+    assert isinstance(r, cp.ndarray) and r.shape == () and r.dtype == np.float64
+    assert float(r) == pytest.approx(float(f(2.0, 3.0)), rel=1e-15)
+    r = f(cp.asarray(np.float32(2.0)), 3.0)
+    assert r.shape == () and r.dtype == np.float32
+    # empty
+    for shape in [(0,), (3, 0), (0, 4)]:
+        r = f(cp.ones(shape), cp.ones(shape[-1:]))
+        assert isinstance(r, cp.ndarray) and r.shape == shape and r.dtype == np.float64
+    r = f(cp.ones((0,), np.float32), 2.0)
+    assert r.shape == (0,) and r.dtype == np.float32
+    # a large-ish contiguous array through the grid-stride loop (more elements than threads)
+    n = 3_000_007
+    vv = rng.uniform(0, 100, n)
+    xx = rng.uniform(0, 100, n)
+    _same(cp, f(cp.asarray(vv), cp.asarray(xx)), f(vv, xx))
+
+
+@gpu_only
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_out_argument(cp, name):
+    f = FUNCS[name]
+    v = np.linspace(0.5, 40, 12).reshape(3, 4)
+    x = np.linspace(0.01, 60, 12).reshape(3, 4)
+    gv, gx = cp.asarray(v), cp.asarray(x)
+    expect = f(v, x)
+    out = cp.empty((3, 4))
+    r = f(gv, gx, out=out)
+    assert r is out
+    _same(cp, out, expect)
+    out = cp.empty((3, 4))
+    assert f(gv, gx, out=(out,)) is out
+    _same(cp, out, expect)
+    # same-kind cast on output, like NumPy
+    out32 = cp.empty((3, 4), np.float32)
+    f(gv, gx, out=out32)
+    _same(cp, out32, f(v, x, out=np.empty((3, 4), np.float32)))
+    # non-contiguous out
+    big = cp.full((6, 8), -7.0)
+    f(gv, gx, out=big[::2, ::2])
+    _same(cp, big[::2, ::2], expect)
+    assert float(big[1, 1]) == -7.0
+    # inputs broadcast against out
+    out = cp.empty((2, 3, 4))
+    f(gv, gx, out=out)
+    _same(cp, out, f(v, x, out=np.empty((2, 3, 4))))
+    out = cp.empty(5)
+    f(1.5, 2.5, out=out)
+    _same(cp, out, f(1.5, 2.5, out=np.empty(5)))
+    # errors like NumPy's
+    with pytest.raises(ValueError):
+        f(gv, gx, out=cp.empty((4, 3)))
+    with pytest.raises(TypeError):
+        f(gv, gx, out=cp.empty((3, 4), np.int64))
+    # where=
+    mask = v > 20
+    out = cp.full((3, 4), -7.0)
+    f(gv, gx, out=out, where=cp.asarray(mask))
+    exp = np.full((3, 4), -7.0)
+    f(v, x, out=exp, where=mask)
+    _same(cp, out, exp)
+    # dtype=
+    _same(cp, f(gv, gx, dtype=np.float32), f(v, x, dtype=np.float32))
+
+
+@gpu_only
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_in_place_and_overlapping_out(cp, name):
+    f = FUNCS[name]
+    v = np.linspace(0.5, 40, 101)
+    x = np.linspace(0.01, 60, 101)
+    gv, gx = cp.asarray(v), cp.asarray(x)
+    f(gv, gx, out=gx)  # exact alias
+    _same(cp, gx, f(v, x))
+    g = cp.asarray(x)
+    f(g[:-1], g[:-1], out=g[1:])  # shifted overlap: NumPy semantics (inputs read first)
+    h = x.copy()
+    f(h[:-1], h[:-1], out=h[1:])
+    _same(cp, g, h)
+    g = cp.asarray(x)
+    f(g[::-1], 2.0, out=g)  # reversed alias
+    h = x.copy()
+    f(h[::-1], 2.0, out=h)
+    _same(cp, g, h)
+
+
+@gpu_only
+def test_mixing_numpy_and_cupy_raises_typeerror(cp):
+    a = np.ones(3)
+    for f in FUNCS.values():
+        with pytest.raises(TypeError, match="mix"):
+            f(cp.ones(3), a)
+        with pytest.raises(TypeError, match="mix"):
+            f(a, cp.ones(3))
+        with pytest.raises(TypeError):
+            f(cp.ones(3), cp.ones(3), out=np.empty(3))
+        with pytest.raises(TypeError):
+            f(a, a, out=cp.empty(3))
+        with pytest.raises(TypeError):
+            f(cp.ones(3, np.complex128), cp.ones(3))
+
+
+@gpu_only
+def test_runs_on_the_current_stream(cp):
+    """Captured into a CUDA graph on a non-blocking stream: any work issued to another
+    stream during capture would make the capture fail, and the replay must compute."""
+    v = cp.linspace(0.5, 40, 1000)
+    x = cp.linspace(0.01, 60, 1000)
+    out = cp.empty(1000)
+    lb.log_iv(v, x, out=out)  # compile / load outside the capture
+    expect = lb.log_iv(cp.asnumpy(v), cp.asnumpy(x))
+    s = cp.cuda.Stream(non_blocking=True)
+    if not hasattr(s, "begin_capture"):
+        pytest.skip("this CuPy has no stream capture")
+    out.fill(0)
+    with s:
+        s.begin_capture()
+        lb.log_iv(v, x, out=out)
+        graph = s.end_capture()
+    assert float(cp.abs(out).max()) == 0.0  # captured, not run
+    graph.launch(stream=s)
+    s.synchronize()
+    np.testing.assert_array_max_ulp(cp.asnumpy(out), expect, maxulp=8)
+    # and plainly on a non-default stream
+    s2 = cp.cuda.Stream(non_blocking=True)
+    with s2:
+        r = lb.iv_ratio(v, x)
+    s2.synchronize()
+    np.testing.assert_array_max_ulp(cp.asnumpy(r), lb.iv_ratio(cp.asnumpy(v), cp.asnumpy(x)),
+                                    maxulp=8)
+
+
+@gpu_only
+def test_edited_header_is_never_served_stale(cp, tmp_path, monkeypatch):
+    from logbessel import _gpu
+    src = _gpu.source_dir()
+    root = tmp_path / "csrc"
+    shutil.copytree(src, root)
+    monkeypatch.setenv("LOGBESSEL_CSRC", str(root))
+    monkeypatch.setattr(_gpu, "STAT_INTERVAL", 0.0)
+    _gpu.reload()
+    try:
+        before = float(lb.log_iv(cp.asarray(12345.0), 1.0))
+        h = root / "logbessel" / "log_iv.h"
+        text = h.read_text()
+        sig = re.search(r"LOGBESSEL_INLINE double log_iv\(double v, double x\) \{", text)
+        if sig is None:
+            pytest.skip("log_iv.h no longer has the expected signature line")
+        h.write_text(text[:sig.end()] + "\n    if (v == 12345.0) return 42.0;" + text[sig.end():])
+        after = float(lb.log_iv(cp.asarray(12345.0), 1.0))
+        assert len({key[0] for key in _gpu._modules}) == 2  # a new module, a new hash
+        assert before != 42.0 and after == 42.0
+    finally:
+        monkeypatch.delenv("LOGBESSEL_CSRC")
+        _gpu.reload()
+
+
+# ---------------------------------------------------------------------------------------
+# no GPU needed
+# ---------------------------------------------------------------------------------------
+
+def test_importing_logbessel_never_imports_cupy():
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import logbessel as lb
+        lb.log_iv(np.ones(3), 2.0); lb.log_kv(1.0, 2.0); lb.iv_ratio(np.float32(2), 3)
+        from logbessel import _gpu
+        _gpu.build_source()
+        assert "cupy" not in sys.modules, sorted(m for m in sys.modules if "cupy" in m)
+    """)
+    env = dict(os.environ)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_source_hash_covers_every_header(tmp_path):
+    from logbessel import _gpu
+    src = _gpu.source_dir()
+    files = _gpu.source_files(src)
+    assert files[0].name == "kernels.cu"
+    assert {f.name for f in files[1:]} == {p.name for p in (src / "logbessel").glob("*.h")}
+    assert "logbessel.h" in {f.name for f in files}
+    root = tmp_path / "csrc"
+    shutil.copytree(src, root)
+    h0 = _gpu.source_hash(root)
+    assert h0 == _gpu.source_hash(src)
+    for f in _gpu.source_files(root):
+        text = f.read_bytes()
+        f.write_bytes(text + b"\n// edited\n")
+        assert _gpu.source_hash(root) != h0, f.name
+        f.write_bytes(text)
+    assert _gpu.source_hash(root) == h0
+    code, options, digest = _gpu.build_source(root)
+    assert digest == h0 and digest in code.splitlines()[0]
+    assert any(str(root) in o for o in options)
+
+
+def test_kernel_names_cover_every_function_and_dtype():
+    from logbessel import _gpu
+    text = (_gpu.source_dir() / "kernels.cu").read_text()
+    for name in _gpu.FUNCTIONS:
+        for dt in (np.float32, np.float64):
+            k = _gpu.kernel_name(name, dt)
+            assert re.search(r"LOGBESSEL_KERNEL\(%s,\s*\w+,\s*%s,\s*%s\)" % (
+                name, "float" if dt == np.float32 else "double", k.rsplit("_", 1)[1]), text), k
+
+
+def test_layout_collapse():
+    from logbessel._gpu import _collapse
+    # contiguous 3-d: one dimension
+    assert _collapse((2, 3, 4), [[12, 4, 1], [12, 4, 1], [12, 4, 1]]) == ([24], [[1], [1], [1]])
+    # scalar broadcast against contiguous
+    assert _collapse((2, 3, 4), [[0, 0, 0], [12, 4, 1], [12, 4, 1]]) == ([24], [[0], [1], [1]])
+    # outer grid: two dims
+    assert _collapse((5, 7), [[1, 0], [0, 1], [7, 1]]) == ([5, 7], [[1, 0], [0, 1], [7, 1]])
+    # size-1 dims are dropped; 0-d gives no dims
+    assert _collapse((1, 6, 1), [[9, 1, 5], [0, 2, 3], [6, 1, 1]]) == ([6], [[1], [2], [1]])
+    assert _collapse((), [[], [], []]) == ([], [[], [], []])
