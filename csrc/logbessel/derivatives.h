@@ -343,7 +343,9 @@ LOGBESSEL_INLINE double log_iv_neg_deriv(double v, double x, int which) {
 
 // d/dx log I_v(x). See the top of this file for regions and special values.
 LOGBESSEL_INLINE double log_iv_dx(double v, double x) {
-    if (is_nan(v) || is_nan(x) || x < 0.0 || v == -inf_value()) return nan_value();
+    // (no ordered comparison on a NaN: that would raise the invalid flag NumPy reports)
+    if (is_nan(v) || is_nan(x)) return nan_value();
+    if ((signbit(x) && x != 0.0) || v == -inf_value()) return nan_value();
     const bool neg_nonint = v < 0.0 && !detail::is_integer(v);
     if (v < 0.0 && !neg_nonint) v = -v;
     if (x == inf_value()) return v == inf_value() ? nan_value() : 1.0;
@@ -367,7 +369,9 @@ LOGBESSEL_INLINE double log_kv_dx(double v, double x) {
 
 // d/dv log I_v(x).
 LOGBESSEL_INLINE double log_iv_dv(double v, double x) {
-    if (is_nan(v) || is_nan(x) || x < 0.0 || v == -inf_value()) return nan_value();
+    // (no ordered comparison on a NaN: that would raise the invalid flag NumPy reports)
+    if (is_nan(v) || is_nan(x)) return nan_value();
+    if ((signbit(x) && x != 0.0) || v == -inf_value()) return nan_value();
     if (x == inf_value()) return v == inf_value() ? nan_value() : 0.0;
     if (v == inf_value()) return -inf_value();
     if (x == 0.0) return v >= 0.0 ? -inf_value() : nan_value();

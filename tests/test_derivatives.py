@@ -1,0 +1,194 @@
+"""Derivatives of log I_v(x), log K_v(x) in x and v: accuracy against the certified tables
+written by tests/reference/generate_derivatives.py, special values, identities, ufunc
+semantics.
+
+Error metric (design notes): |f - ref| / max(1, |ref|). Budgets are the issue's targets
+where they are tighter than nothing, and recorded measured maxima (with a small margin)
+otherwise; they only ever shrink.
+
+Conditioning notes. d/dx log K_v = -(rt - v)/x with rt = x K_{v+1}/K_v >= 2v: the
+subtraction at most doubles the error of rt, so every input is well conditioned. d/dv log I
+at v -> 0 with large x is -K_0/I_0 ~ pi e^{-2x}, far below 1: the metric is absolute there,
+and the expansion's 0 is within it. For negative orders I_v(x) has zeros; near them the
+logarithmic derivative is ill-conditioned and only the rows of the table are asserted.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import logbessel as lb
+from refdata import EPS64, load, log_error
+
+DX_FUNCS = {"dlog_iv_dx": lb.log_iv_dx, "dlog_kv_dx": lb.log_kv_dx}
+DV_FUNCS = {"dlog_iv_dv": lb.log_iv_dv, "dlog_kv_dv": lb.log_kv_dv}
+
+# (table, region) -> budget in units of float64 eps. Region "uniform": r >= 24, else "small".
+BUDGET_EPS = {
+    ("dlog_iv_dx", "uniform"): 4.0, ("dlog_iv_dx", "small"): 4.0,
+    ("dlog_kv_dx", "uniform"): 6.0, ("dlog_kv_dx", "small"): 8.0,
+    # d/dv: the issue's target is 1e-13 (~450 eps); measured max ~15 eps
+    ("dlog_iv_dv", "uniform"): 40.0, ("dlog_iv_dv", "small"): 40.0,
+    ("dlog_kv_dv", "uniform"): 40.0, ("dlog_kv_dv", "small"): 40.0,
+}
+NEG_BUDGET = 1e-13  # negative orders of I (DLMF 10.27.2 differentiated)
+
+
+def _table(name):
+    v, x, hi, lo, method = load(name)
+    return v, x, hi, lo, method
+
+
+@pytest.mark.parametrize("name", list(DX_FUNCS) + list(DV_FUNCS))
+@pytest.mark.parametrize("region", ["uniform", "small"])
+def test_accuracy_by_region(name, region):
+    f = {**DX_FUNCS, **DV_FUNCS}[name]
+    v, x, hi, lo, _ = _table(name)
+    r = np.hypot(v, x)
+    sel = (v >= 0) & ~np.isnan(hi) & ((r >= 24.0) if region == "uniform" else (r < 24.0))
+    assert sel.sum() > 200
+    err = log_error(f(v[sel], x[sel]), hi[sel], lo[sel]) / EPS64
+    worst = int(np.argmax(err))
+    assert err.max() <= BUDGET_EPS[(name, region)], (
+        f"{name} {region}: max {err.max():.2f} eps at v={v[sel][worst]!r}, x={x[sel][worst]!r}")
+    assert np.median(err) < 1.0
+
+
+@pytest.mark.parametrize("name", ["dlog_iv_dx", "dlog_iv_dv"])
+def test_negative_orders(name):
+    f = {**DX_FUNCS, **DV_FUNCS}[name]
+    v, x, hi, lo, method = _table(name)
+    neg = v < 0
+    assert neg.sum() >= 40
+    got = f(v[neg], x[neg])
+    expect_nan = np.isnan(hi[neg])
+    assert expect_nan.any() and np.isnan(got[expect_nan]).all()
+    ok = ~expect_nan
+    err = log_error(got[ok], hi[neg][ok], lo[neg][ok])
+    assert err.max() <= NEG_BUDGET
+
+
+def test_tables_cover_the_domain():
+    for name in list(DX_FUNCS) + list(DV_FUNCS):
+        v, x, hi, _, _ = _table(name)
+        assert len(v) >= 1400
+        assert v.max() >= 1e7 and x.min() <= 1e-9 and x.max() >= 1e8
+        assert ((np.abs(x - v) < 1e-3 * v) & (v > 10)).sum() >= 20  # turning points
+        assert ((np.hypot(v, x) > 20) & (np.hypot(v, x) < 28)).sum() >= 100  # r = 24 boundary
+
+
+# ------------------------------------------------------------------------------------------
+# Special values
+# ------------------------------------------------------------------------------------------
+INF, NAN = math.inf, math.nan
+
+
+@pytest.mark.parametrize("f,v,x,expected", [
+    (lb.log_iv_dx, 0.0, 0.0, 0.0), (lb.log_iv_dx, 2.0, 0.0, INF), (lb.log_iv_dx, -2.0, 0.0, INF),
+    (lb.log_iv_dx, -1.5, 0.0, NAN), (lb.log_iv_dx, 3.0, INF, 1.0), (lb.log_iv_dx, INF, 2.0, INF),
+    (lb.log_iv_dx, 1.0, -1.0, NAN), (lb.log_iv_dx, NAN, 1.0, NAN), (lb.log_iv_dx, 1.0, NAN, NAN),
+    (lb.log_kv_dx, 0.0, 0.0, -INF), (lb.log_kv_dx, 3.0, INF, -1.0), (lb.log_kv_dx, INF, 2.0, -INF),
+    (lb.log_kv_dx, -INF, 2.0, -INF), (lb.log_kv_dx, 1.0, -1.0, NAN), (lb.log_kv_dx, NAN, 1.0, NAN),
+    (lb.log_iv_dv, 0.0, 0.0, -INF), (lb.log_iv_dv, 2.0, 0.0, -INF), (lb.log_iv_dv, -1.5, 0.0, NAN),
+    (lb.log_iv_dv, 2.0, INF, 0.0), (lb.log_iv_dv, INF, 2.0, -INF), (lb.log_iv_dv, -INF, 2.0, NAN),
+    (lb.log_iv_dv, 1.0, -1.0, NAN),
+    (lb.log_kv_dv, 0.0, 3.0, 0.0), (lb.log_kv_dv, 0.0, 0.0, 0.0), (lb.log_kv_dv, 2.0, 0.0, INF),
+    (lb.log_kv_dv, -2.0, 0.0, -INF), (lb.log_kv_dv, 2.0, INF, 0.0), (lb.log_kv_dv, INF, 2.0, INF),
+    (lb.log_kv_dv, -INF, 2.0, -INF), (lb.log_kv_dv, 1.0, -1.0, NAN), (lb.log_kv_dv, NAN, 1.0, NAN),
+])
+def test_special_values(f, v, x, expected):
+    got = f(v, x)
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == expected
+
+
+def test_symmetries_of_k():
+    rng = np.random.default_rng(1)
+    v = rng.uniform(0, 60, 500)
+    x = np.exp(rng.uniform(-10, 6, 500))
+    np.testing.assert_array_equal(lb.log_kv_dx(-v, x), lb.log_kv_dx(v, x))
+    np.testing.assert_array_equal(lb.log_kv_dv(-v, x), -lb.log_kv_dv(v, x))
+
+
+def test_negative_integer_order_dx_is_that_of_positive():
+    x = np.array([1e-3, 0.7, 5.0, 40.0])
+    for n in (1.0, 2.0, 7.0):
+        np.testing.assert_array_equal(lb.log_iv_dx(-n, x), lb.log_iv_dx(n, x))
+
+
+# ------------------------------------------------------------------------------------------
+# Identities (independent of the tables)
+# ------------------------------------------------------------------------------------------
+def test_wronskian():
+    # I_v K_v (d/dx log I - d/dx log K) = 1/x  (DLMF 10.28.2 rewritten)
+    rng = np.random.default_rng(2)
+    v = np.exp(rng.uniform(-5, 6, 2000))
+    x = np.exp(rng.uniform(-8, 8, 2000))
+    li, lk = lb.log_iv(v, x), lb.log_kv(v, x)
+    lhs = li + lk + np.log(x * (lb.log_iv_dx(v, x) - lb.log_kv_dx(v, x)))
+    # the absolute error of li + lk is a few eps times |li| + |lk|
+    assert np.all(np.abs(lhs) <= 8 * EPS64 * (1.0 + np.abs(li) + np.abs(lk)))
+
+
+def test_order_derivative_of_i_at_zero():
+    # dI_v/dv at v = 0 is -K_0(x) (DLMF 10.38.4)
+    x = np.array([1e-8, 0.01, 0.3, 1.0, 4.0, 12.0, 23.9, 24.1, 60.0])
+    expected = -np.exp(lb.log_kv(0.0, x) - lb.log_iv(0.0, x))
+    got = lb.log_iv_dv(0.0, x)
+    # series region: log(x/2) - psi(1) and the term sum (each up to ~3) cancel to K_0/I_0
+    assert np.all(np.abs(got - expected) <= 16 * EPS64 * np.maximum(1.0, np.abs(expected)))
+
+
+def test_order_derivative_of_k_at_half():
+    # dK_v/dv at v = 1/2 is sqrt(pi/(2x)) E1(2x) e^x (DLMF 10.38.7), so
+    # d/dv log K_v |_{v=1/2} = e^{2x} E1(2x)
+    special = pytest.importorskip("scipy.special")
+    x = np.array([1e-6, 0.01, 0.3, 0.5, 0.51, 1.0, 4.0, 12.0, 23.9, 30.0])
+    expected = np.exp(2 * x) * special.exp1(2 * x)
+    got = lb.log_kv_dv(0.5, x)
+    assert np.all(np.abs(got - expected) <= 1e-14 * np.maximum(1.0, np.abs(expected)))
+
+
+def test_against_finite_differences_of_values():
+    rng = np.random.default_rng(3)
+    v = np.exp(rng.uniform(-3, 5, 300))
+    x = np.exp(rng.uniform(-3, 5, 300))
+    for f, df, wrt in [(lb.log_iv, lb.log_iv_dx, "x"), (lb.log_kv, lb.log_kv_dx, "x"),
+                       (lb.log_iv, lb.log_iv_dv, "v"), (lb.log_kv, lb.log_kv_dv, "v")]:
+        h = 1e-5 * (x if wrt == "x" else np.maximum(v, 1.0))
+        if wrt == "x":
+            fd = (f(v, x + h) - f(v, x - h)) / (2 * h)
+        else:
+            fd = (f(v + h, x) - f(v - h, x)) / (2 * h)
+        d = df(v, x)
+        scale = np.maximum(1.0, np.abs(d)) * np.maximum(1.0, np.abs(f(v, x)))
+        assert np.all(np.abs(fd - d) <= 1e-7 * scale), df.__name__
+
+
+# ------------------------------------------------------------------------------------------
+# ufunc semantics
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("f", [lb.log_iv_dx, lb.log_kv_dx, lb.log_iv_dv, lb.log_kv_dv])
+def test_ufunc_semantics(f):
+    assert isinstance(f.ufunc, np.ufunc)
+    assert f.__name__ in lb.__all__
+    assert isinstance(f(1.5, 2.0), float)
+    assert f(np.float32(1.5), np.float32(2.0)).dtype == np.float32
+    assert f(np.float32(1.5), np.float32(2.0)) == np.float32(f(1.5, 2.0))
+    assert f(np.array([1, 2]), np.array([3, 4])).dtype == np.float64
+    out = np.empty((3, 4))
+    res = f(np.arange(4.0), np.array([[0.5], [5.0], [50.0]]), out=out)
+    assert res is out and out.shape == (3, 4)
+    with pytest.raises(TypeError):
+        f(1.0 + 1j, 2.0)
+    # the threaded path (large inputs) matches the single-element one
+    rng = np.random.default_rng(4)
+    v = np.exp(rng.uniform(-4, 8, 70000))
+    x = np.exp(rng.uniform(-8, 8, 70000))
+    big = f(v, x)
+    small = np.array([f(a, b) for a, b in zip(v[:50], x[:50])])
+    np.testing.assert_array_equal(big[:50], small)
