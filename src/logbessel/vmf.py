@@ -1,0 +1,824 @@
+"""The von Mises-Fisher distribution on the unit sphere S^{p-1} of R^p, in any dimension.
+
+    f(x; mu, kappa) = C_p(kappa) exp(kappa mu^T x),   ||x|| = ||mu|| = 1,  kappa >= 0,
+    log C_p(kappa)  = (p/2 - 1) log kappa - (p/2) log(2 pi) - log I_{p/2-1}(kappa).
+
+Everything here is written once against an array namespace ``xp`` (NumPy, or CuPy when the
+arguments are CuPy arrays) and rests on the package's log-space Bessel functions, so it works
+where ratios and products of I_v overflow: p = 32768, kappa = 1e10, and so on.
+
+Public API (the names of ``scipy.stats.vonmises_fisher`` where they overlap):
+
+    log_normalizer(p, kappa)            log C_p(kappa), elementwise
+    mean_resultant_length(p, kappa)     A_p(kappa) = I_{p/2}(kappa) / I_{p/2-1}(kappa)
+    kappa_mle(rbar, p)                  the root kappa of A_p(kappa) = rbar, elementwise
+    fit(X, weights=None, method="mle")  -> (mu, kappa) from rows of unit vectors
+    VonMisesFisher(mu, kappa, seed=None)
+        .logpdf(x) .pdf(x) .rvs(size=1, random_state=None) .entropy() .mean()
+
+References
+    Wood, A. T. A. (1994). Simulation of the von Mises Fisher distribution. Commun. Statist.
+        Simul. Comput. 23(1), 157-164.
+    Banerjee, A., Dhillon, I. S., Ghosh, J., Sra, S. (2005). Clustering on the unit
+        hypersphere using von Mises-Fisher distributions. JMLR 6, 1345-1382.
+    Tanabe, A., Fukumizu, K., Oba, S., Takenouchi, T., Ishii, S. (2007). Parameter
+        estimation for von Mises-Fisher distributions. Comput. Statist. 22, 145-157.
+    Sra, S. (2012). A short note on parameter approximation for von Mises-Fisher
+        distributions. Comput. Statist. 27, 177-190.
+    Song, H., Liu, J., Wang, G. (2012). High-order parameter approximation for von
+        Mises-Fisher distributions. Appl. Math. Comput. 218, 11880-11890.
+    Amos, D. E. (1974). Computation of modified Bessel functions and their ratios.
+        Math. Comp. 28, 239-251 (the bounds on I_{v+1}/I_v used to bracket kappa).
+    DLMF 10.25.2 (power series of I_v), 10.29.1-2 (recurrences), 10.33.1 (continued fraction).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from . import iv_ratio as _iv_ratio
+from . import log_iv as _log_iv
+from ._dispatch import _is_cupy
+
+__all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_METHODS",
+           "VonMisesFisher", "UNIT_NORM_TOL"]
+
+_EPS = float(np.finfo(np.float64).eps)
+_LOG_2PI = math.log(2.0 * math.pi)
+_LOG_PI = math.log(math.pi)
+_LOG_2 = math.log(2.0)
+
+#: Largest accepted | ||x|| - 1 | for a row (or mu) to count as a unit vector, by dtype.
+#: float64 uses the tolerance that numpy.allclose gives SciPy's vonmises_fisher (1e-5), so
+#: data SciPy accepts is accepted here; lower precisions get 1e-4 (float32 rows of length
+#: 32768 normalised in float32 are off by up to ~1e-5).
+UNIT_NORM_TOL = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 1e-4,
+                 np.dtype(np.float16): 1e-2}
+
+FIT_METHODS = ("mle", "banerjee", "sra", "tanabe", "song")
+
+
+# --------------------------------------------------------------------------------------
+# array plumbing
+# --------------------------------------------------------------------------------------
+
+def _namespace(*args):
+    """numpy, or cupy when any argument is a CuPy array (cupy is imported only then)."""
+    for a in args:
+        if _is_cupy(a):
+            import cupy
+            return cupy
+    return np
+
+
+def _out_dtype(*args):
+    """float32 when every array argument is float32 (Python scalars do not count, as in
+    NumPy 2's promotion rules); float64 otherwise."""
+    dts = [np.dtype(a.dtype) for a in args if hasattr(a, "dtype")]
+    if dts and all(d == np.float32 for d in dts):
+        return np.float32
+    return np.float64
+
+
+def _floats(xp, *args):
+    """Broadcast the arguments to float64 arrays; also say whether all were scalars."""
+    arrs = [xp.asarray(a, dtype=xp.float64) for a in args]
+    scalar = all(a.ndim == 0 for a in arrs)
+    return xp.broadcast_arrays(*arrs), scalar
+
+
+def _finish(xp, out, scalar, dtype):
+    if dtype != np.float64:
+        out = out.astype(dtype)
+    if scalar:
+        return out[()]
+    return out
+
+
+def _first_bad(xp, values, bad):
+    """The first offending value (as a Python float) of `values` where `bad` is true."""
+    v = values[bad]
+    return float(v.ravel()[0])
+
+
+def _check_dimension(xp, p, where):
+    bad = p < 2
+    if bool(xp.any(bad)):
+        raise ValueError(f"{where}: p (the dimension of the ambient space R^p) must be "
+                         f">= 2; got p = {_first_bad(xp, p, bad):g}")
+
+
+def _lgamma(xp, a):
+    """log Gamma(a) elementwise, a > 0 (math.lgamma per distinct value on the CPU; the
+    arguments here are dimensions, so there are few distinct values)."""
+    if xp is not np:
+        from cupyx.scipy.special import gammaln
+        return gammaln(a)
+    vals, inv = np.unique(a, return_inverse=True)
+    out = np.array([math.lgamma(v) if math.isfinite(v) else v for v in vals.tolist()],
+                   dtype=np.float64)
+    return out[inv].reshape(a.shape)
+
+
+# --------------------------------------------------------------------------------------
+# log C_p(kappa)
+# --------------------------------------------------------------------------------------
+
+# Below kappa^2 = 4 (nu + 1) = 2 p (nu = p/2 - 1) the normaliser is taken from the power
+# series of I_nu (DLMF 10.25.2) with its leading power divided out:
+#     I_nu(k) = (k/2)^nu / Gamma(nu + 1) * S,  S = sum_j (k^2/4)^j / (j! (nu+1)_j),
+# so that  log C_p(k) = log C_p(0) - log S  exactly, and the terms nu log k that cancel in
+# the direct formula never appear. Above it the direct formula loses nothing: its terms
+# are then at most a few times |log C_p(k)| (checked against the arb table down to this
+# boundary). Each series term is at most 1/j! of the first, so 20 terms reach 1e-18.
+_SERIES_TERMS = 24
+
+
+def _log_uniform_density(xp, p):
+    """log C_p(0) = log Gamma(p/2) - log 2 - (p/2) log pi: minus the log area of S^{p-1}."""
+    return _lgamma(xp, 0.5 * p) - _LOG_2 - 0.5 * p * _LOG_PI
+
+
+def _log_normalizer(xp, p, kappa):
+    nu = 0.5 * p - 1.0
+    small = kappa * kappa < 2.0 * p
+    out = xp.empty(kappa.shape, dtype=xp.float64)
+    if bool(xp.any(small)):
+        ks, ps = kappa[small], p[small]
+        nus = 0.5 * ps - 1.0
+        q = 0.25 * ks * ks
+        term = xp.ones_like(ks)
+        total = xp.zeros_like(ks)
+        for j in range(1, _SERIES_TERMS + 1):
+            term = term * q / (j * (j + nus))
+            total = total + term
+            if j % 8 == 0 and not bool(xp.any(term > 1e-17 * (1.0 + total))):
+                break
+        out[small] = _log_uniform_density(xp, ps) - xp.log1p(total)
+    big = ~small
+    if bool(xp.any(big)):
+        kb, pb, nub = kappa[big], p[big], nu[big]
+        with np.errstate(invalid="ignore"):
+            val = nub * xp.log(kb) - 0.5 * pb * _LOG_2PI - _log_iv(nub, kb)
+        # kappa = inf: the density concentrates on mu, C_p -> 0.
+        val = xp.where(xp.isinf(kb), -xp.inf, val)
+        out[big] = val
+    # NaN inputs propagate: NaN fails both predicates above only for kappa; p NaN lands
+    # in `big` and gives NaN through log_iv.
+    return out
+
+
+def log_normalizer(p, kappa):
+    """log C_p(kappa), the log normalising constant of the vMF density on S^{p-1}.
+
+    ``C_p(kappa) = kappa^(p/2-1) / ((2 pi)^(p/2) I_{p/2-1}(kappa))``, so that
+    ``logpdf(x) = log_normalizer(p, kappa) + kappa * mu @ x``. Elementwise in both
+    arguments (broadcasting); p is the ambient dimension (p >= 2, any real value is
+    accepted), kappa >= 0. kappa = 0 gives the uniform density, ``log Gamma(p/2) - log 2 -
+    (p/2) log pi``, and small kappa approaches it without cancellation (the power series of
+    I_nu with its leading power divided out); kappa = inf gives -inf. NaN propagates.
+
+    Accuracy: |f - ref| / max(1, |ref|) <= 1e-14 against certified (arb) values for
+    p in [2, 1e7], kappa in [0, 1e10], except very close to the zero of log C_p (which
+    exists for p >= 20): there the error is a few eps times the size of the terms
+    (p/2) |log kappa| and kappa that cancel, not times |log C_p|.
+
+    Raises ValueError for p < 2 or kappa < 0.
+    """
+    xp = _namespace(p, kappa)
+    dtype = _out_dtype(p, kappa)
+    (p_, k_), scalar = _floats(xp, p, kappa)
+    _check_dimension(xp, p_, "log_normalizer")
+    if bool(xp.any(k_ < 0)):
+        raise ValueError(f"log_normalizer: kappa must be >= 0; got kappa = "
+                         f"{_first_bad(xp, k_, k_ < 0):g}")
+    return _finish(xp, _log_normalizer(xp, p_, k_), scalar, dtype)
+
+
+def mean_resultant_length(p, kappa):
+    """A_p(kappa) = I_{p/2}(kappa) / I_{p/2-1}(kappa) = E[mu^T x], elementwise.
+
+    Taken from ``logbessel.iv_ratio`` (continued fraction / uniform expansions, never a
+    quotient of two overflowing Bessel values), so it has a few eps relative error for all
+    p >= 2 and kappa >= 0: A_p(0) = 0, A_p(inf) = 1, A_p(kappa) ~ kappa/p for small kappa
+    and 1 - (p-1)/(2 kappa) for large kappa. Raises ValueError for p < 2 or kappa < 0.
+    """
+    xp = _namespace(p, kappa)
+    dtype = _out_dtype(p, kappa)
+    (p_, k_), scalar = _floats(xp, p, kappa)
+    _check_dimension(xp, p_, "mean_resultant_length")
+    if bool(xp.any(k_ < 0)):
+        raise ValueError(f"mean_resultant_length: kappa must be >= 0; got kappa = "
+                         f"{_first_bad(xp, k_, k_ < 0):g}")
+    return _finish(xp, _iv_ratio(0.5 * p_, k_), scalar, dtype)
+
+
+# --------------------------------------------------------------------------------------
+# kappa from rbar
+# --------------------------------------------------------------------------------------
+
+def _amos_bracket(r, p):
+    """Bounds lo <= kappa* <= hi on the root of A_p(kappa) = r, 0 < r < 1.
+
+    Amos (1974) bounds the ratio for nu = p/2 - 1 >= 0, a = (p-1)/2, b = (p+1)/2:
+        k / (a + sqrt(k^2 + b^2))  <=  A_p(k)  <=  k / (a + sqrt(k^2 + a^2)).
+    Both sides are increasing in k and can be inverted in closed form; since A_p is
+    increasing, the inverse of the upper bound is a lower bound on the root and vice versa:
+        lo = 2 a r / (1 - r^2),   hi = r (a + sqrt(a^2 + (1 - r^2) p)) / (1 - r^2).
+    The bracket is tight at both ends (both -> p r as r -> 0 and -> (p-1)/(2(1-r)) as
+    r -> 1); its relative width is below 2 (1-r) / (p-1). Widened by a few ulps for the
+    rounding of A_p itself.
+    """
+    om = (1.0 - r) * (1.0 + r)  # 1 - r^2 without cancellation (1 - r is exact for r >= 1/2)
+    a = 0.5 * (p - 1.0)
+    lo = (p - 1.0) * r / om
+    hi = r * a * (1.0 + (1.0 + om * p / (a * a)) ** 0.5) / om
+    return lo * (1.0 - 8 * _EPS), hi * (1.0 + 8 * _EPS)
+
+
+def _dA(A, p, kappa):
+    """A_p'(kappa) = 1 - A^2 - (p-1) A / kappa (from DLMF 10.29.2 for I_{p/2} and I_{p/2-1})."""
+    return (1.0 - A) * (1.0 + A) - (p - 1.0) * A / kappa
+
+
+_NEWTON_MAXIT = 40
+
+
+def _solve_kappa(xp, r, p):
+    """Root of A_p(kappa) = r for 0 < r < 1 (1-D float64 arrays of equal length).
+
+    Newton's method from the lower Amos bound: A_p is increasing and concave in kappa, so
+    Newton's iterates from the left stay left of the root and increase monotonically
+    (quadratic convergence). The bracket is kept up to date from the sign of the residual,
+    and any step that would leave it is replaced by bisection (a safeguard against the
+    residual's rounding, which dominates when r is within ~1e-6 of 1). An element stops
+    when its step is below 4 eps relative or its residual is at the rounding level of A_p.
+    """
+    lo, hi = _amos_bracket(r, p)
+    k = lo.copy()
+    active = xp.arange(r.shape[0])
+    for _ in range(_NEWTON_MAXIT):
+        if active.shape[0] == 0:
+            break
+        ka, ra, pa = k[active], r[active], p[active]
+        A = _iv_ratio(0.5 * pa, ka)
+        f = A - ra
+        lo_a = xp.where(f < 0, ka, lo[active])
+        hi_a = xp.where(f > 0, ka, hi[active])
+        kn = ka - f / _dA(A, pa, ka)
+        outside = ~((kn > lo_a) & (kn < hi_a))
+        kn = xp.where(outside, 0.5 * (lo_a + hi_a), kn)
+        settled = (f == 0) | (xp.abs(f) <= 2 * _EPS * A) | (xp.abs(kn - ka) <= 4 * _EPS * ka) \
+            | (hi_a - lo_a <= 4 * _EPS * hi_a)
+        kn = xp.where(f == 0, ka, kn)
+        k[active] = kn
+        lo[active] = lo_a
+        hi[active] = hi_a
+        active = active[~settled]
+    return k
+
+
+def kappa_mle(rbar, p):
+    """The concentration kappa >= 0 with A_p(kappa) = rbar: the maximum-likelihood kappa
+    for a sample of unit vectors in R^p with mean resultant length rbar. Elementwise.
+
+    rbar = 0 gives 0, rbar = 1 gives inf, NaN gives NaN; rbar outside [0, 1] or p < 2 raise
+    ValueError. Solved by safeguarded Newton iteration on the accurate ratio
+    ``iv_ratio(p/2, kappa)`` (see ``_solve_kappa``), from a bracket built from Amos's (1974)
+    bounds that already contains the small-rbar (kappa ~ p rbar) and rbar -> 1
+    (kappa ~ (p-1)/(2(1-rbar))) regimes.
+
+    Accuracy against certified (arb) roots, p in [2, 1e7], rbar in [1e-8, 1 - 1e-10]:
+    <= 1e-12 relative, or within the condition number of the root,
+    cond = rbar / (kappa A_p'(kappa)) ~ 1/(1 - rbar), times eps where that is larger
+    (rbar within ~1e-4 of 1; there a double A_p close to 1 cannot resolve the residual
+    any better).
+    """
+    xp = _namespace(rbar, p)
+    dtype = _out_dtype(rbar)
+    (r_, p_), scalar = _floats(xp, rbar, p)
+    _check_dimension(xp, p_, "kappa_mle")
+    bad = (r_ < 0) | (r_ > 1)
+    if bool(xp.any(bad)):
+        raise ValueError(f"kappa_mle: rbar must lie in [0, 1]; got rbar = "
+                         f"{_first_bad(xp, r_, bad):g}")
+    shape = r_.shape
+    r1, p1 = r_.ravel(), p_.ravel()
+    out = xp.full(r1.shape, xp.nan)
+    out = xp.where(r1 == 0, 0.0, out)
+    out = xp.where(r1 == 1, xp.inf, out)
+    inner = (r1 > 0) & (r1 < 1) & xp.isfinite(p1)
+    if bool(xp.any(inner)):
+        out[inner] = _solve_kappa(xp, r1[inner], p1[inner])
+    return _finish(xp, out.reshape(shape), scalar, dtype)
+
+
+# The published approximations, for comparison (all elementwise in r, 0 < r < 1).
+
+def _kappa_banerjee(r, p):
+    """Banerjee et al. (2005), eq. (4.4): kappa ~ r (p - r^2) / (1 - r^2)."""
+    return r * (p - r * r) / ((1.0 - r) * (1.0 + r))
+
+
+def _newton_step(k, r, p):
+    A = _iv_ratio(0.5 * p, k)
+    return k - (A - r) / _dA(A, p, k)
+
+
+def _kappa_sra(r, p):
+    """Sra (2012): two Newton steps on A_p(kappa) - r from Banerjee's value."""
+    k = _kappa_banerjee(r, p)
+    return _newton_step(_newton_step(k, r, p), r, p)
+
+
+def _kappa_tanabe(r, p):
+    """Tanabe et al. (2007): kappa is a fixed point of phi(k) = r k / A_p(k), which lies
+    between k_l = r (p-2) / (1-r^2) and k_u = r p / (1-r^2); their estimate is where the
+    chord of phi between k_l and k_u meets the diagonal:
+        kappa = (k_l phi(k_u) - k_u phi(k_l)) / ((phi(k_u) - phi(k_l)) - (k_u - k_l)).
+    phi(0) = r p (A_p(k) ~ k/p), which covers p = 2 where k_l = 0."""
+    om = (1.0 - r) * (1.0 + r)
+    kl, ku = r * (p - 2.0) / om, r * p / om
+
+    def phi(k):
+        xp = _namespace(k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            val = r * k / _iv_ratio(0.5 * p, k)
+        return xp.where(k > 0, val, r * p)
+
+    fl, fu = phi(kl), phi(ku)
+    return (kl * fu - ku * fl) / ((fu - fl) - (ku - kl))
+
+
+def _kappa_song(r, p):
+    """Song et al. (2012): two Halley steps on F(k) = A_p(k) - r from Banerjee's value,
+    k <- k - 2 F F' / (2 F'^2 - F F''), with F' = A' = 1 - A^2 - (p-1) A / k and
+    F'' = -2 A A' - (p-1) (A' k - A) / k^2 (differentiating A')."""
+    k = _kappa_banerjee(r, p)
+    for _ in range(2):
+        A = _iv_ratio(0.5 * p, k)
+        F = A - r
+        d1 = _dA(A, p, k)
+        d2 = -2.0 * A * d1 - (p - 1.0) * (d1 * k - A) / (k * k)
+        k = k - 2.0 * F * d1 / (2.0 * d1 * d1 - F * d2)
+    return k
+
+
+_APPROX = {"banerjee": _kappa_banerjee, "sra": _kappa_sra, "tanabe": _kappa_tanabe,
+           "song": _kappa_song}
+
+
+# --------------------------------------------------------------------------------------
+# fit
+# --------------------------------------------------------------------------------------
+
+def _row_sq_norms(xp, X):
+    if xp is np and hasattr(np, "vecdot"):
+        return np.vecdot(X, X)
+    return xp.einsum("ij,ij->i", X, X)
+
+
+# Rows are processed in blocks of about this many elements on the CPU, so that the norm
+# check and the sum read each block from cache instead of streaming X from memory twice.
+_BLOCK_ELEMS = 1 << 17
+
+
+def _resultant(xp, X, w, progress=None):
+    """(squared row norms, sum_i w_i x_i) in one pass over X (float64 accumulation).
+    `progress`, if given, is called with the fraction of rows done (about 20 times)."""
+    n, p = X.shape
+    if xp is not np:
+        Xf = X.astype(xp.float64, copy=False)
+        nsq = _row_sq_norms(xp, Xf)
+        S = Xf.sum(axis=0) if w is None else w @ Xf
+        return nsq, S
+    nsq = np.empty(n)
+    S = np.zeros(p)
+    step = max(1, _BLOCK_ELEMS // p)
+    report = max(step, (n // 20) // step * step)
+    for i in range(0, n, step):
+        blk = X[i:i + step]
+        if blk.dtype != np.float64:
+            blk = blk.astype(np.float64)
+        nsq[i:i + step] = _row_sq_norms(np, blk)
+        if w is None:
+            S += np.add.reduce(blk, axis=0)
+        else:
+            S += w[i:i + step] @ blk
+        if progress is not None and (i + step) % report == 0:
+            progress(min(1.0, (i + step) / n))
+    if progress is not None:
+        progress(1.0)
+    return nsq, S
+
+
+def _check_rows(xp, X, nsq, where):
+    norms = xp.sqrt(nsq)
+    if not bool(xp.all(xp.isfinite(norms))):
+        bad_rows = xp.nonzero(~xp.isfinite(norms))[0]
+        i = int(bad_rows[0])
+        if bool(xp.all(xp.isfinite(X[i]))):  # finite entries whose squares overflow
+            raise ValueError(f"{where}: rows of X must be unit vectors; row {i} has entries "
+                             f"too large to square (norm overflows)")
+        raise ValueError(f"{where}: X contains NaN or inf (first in row {i})")
+    tol = UNIT_NORM_TOL.get(np.dtype(X.dtype), 1e-5)
+    dev = xp.abs(norms - 1.0)
+    if bool(xp.any(dev > tol)):
+        i = int(xp.argmax(dev > tol))
+        raise ValueError(f"{where}: rows of X must be unit vectors (| ||x|| - 1 | <= {tol:g} "
+                         f"for {np.dtype(X.dtype).name}); row {i} has norm {float(norms[i]):.6g}. "
+                         f"Normalise the rows first (X / ||X|| per row, or --normalize on the "
+                         f"command line)")
+
+
+def _as_data(X, where):
+    xp = _namespace(X)
+    X = xp.asarray(X)
+    if X.dtype.kind not in "fiu":
+        raise ValueError(f"{where}: X must hold real numbers; got dtype {X.dtype}")
+    if X.dtype.kind in "iu":
+        X = X.astype(xp.float64)
+    if X.ndim != 2:
+        raise ValueError(f"{where}: X must be a 2-D array of shape (n, p) with one unit "
+                         f"vector per row; got shape {tuple(X.shape)}")
+    n, p = X.shape
+    if n < 1:
+        raise ValueError(f"{where}: X has no rows; at least 1 is needed")
+    if p < 2:
+        raise ValueError(f"{where}: p = X.shape[1] must be >= 2 (vectors on the sphere "
+                         f"S^(p-1)); got p = {p}")
+    return xp, X
+
+
+def _check_weights(xp, weights, n, where):
+    w = xp.asarray(weights, dtype=xp.float64)
+    if w.shape != (n,):
+        raise ValueError(f"{where}: weights must have shape (n,) = ({n},); got "
+                         f"{tuple(w.shape)}")
+    bad = ~(xp.isfinite(w) & (w >= 0))
+    if bool(xp.any(bad)):
+        i = int(xp.argmax(bad))
+        raise ValueError(f"{where}: weights must be finite and >= 0; weights[{i}] = "
+                         f"{float(w[i]):g}")
+    total = float(w.sum())
+    if total == 0:
+        raise ValueError(f"{where}: weights are all zero")
+    return w, total
+
+
+def _summary(X, weights=None, where="fit", progress=None):
+    """(xp, X, w, S = sum w_i x_i, W = sum w_i) after validating X and the weights."""
+    xp, X = _as_data(X, where)
+    n, p = X.shape
+    w, total = (None, float(n)) if weights is None else _check_weights(xp, weights, n, where)
+    nsq, S = _resultant(xp, X, w, progress)
+    _check_rows(xp, X, nsq, where)
+    return xp, X, w, S, total
+
+
+def _all_rows_equal(xp, X, w):
+    rows = X if w is None else X[w > 0]
+    return bool(xp.all(rows == rows[0]))
+
+
+def fit(X, weights=None, method="mle", *, progress=None):
+    """Fit a vMF distribution to the rows of X (unit vectors in R^p): returns (mu, kappa).
+
+    mu = S / ||S|| with S = sum_i w_i x_i (w_i = 1 without weights), rbar = ||S|| / sum w_i,
+    and kappa solves A_p(kappa) = rbar:
+
+        "mle"       the exact maximum-likelihood kappa (``kappa_mle``, ~1e-12 relative)
+        "banerjee"  Banerjee et al. (2005): rbar (p - rbar^2) / (1 - rbar^2)
+        "sra"       Sra (2012): two Newton steps from Banerjee's value
+        "tanabe"    Tanabe et al. (2007): chord of the fixed-point map between its bounds
+        "song"      Song et al. (2012): two Halley steps from Banerjee's value
+
+    (the approximations are there for comparison; all use the accurate A_p of this package).
+    mu is an array of the input's kind (NumPy or CuPy); kappa is a Python float.
+
+    X: array of shape (n, p), n >= 1, p >= 2, every row of unit length within
+    ``UNIT_NORM_TOL`` (1e-5 for float64), finite. weights: optional, shape (n,), finite,
+    >= 0, not all zero. float32 data is accumulated in float64. Violations raise ValueError
+    with the offending row or index. If all rows (with positive weight) are the same
+    vector, rbar = 1 and kappa = inf; a RuntimeWarning says so. progress: optional
+    callable, called with the fraction of rows processed (for long inputs).
+
+    Cost: one pass over X (the unit-norm check and the sum share it, block by block),
+    then a few evaluations of A_p. Works on memory-mapped arrays (np.load(mmap_mode="r")).
+    """
+    mu, kappa, _, _ = _fit(X, weights, method, progress)
+    return mu, kappa
+
+
+def _fit(X, weights, method, progress=None):
+    """fit() that also returns rbar and the total weight."""
+    if method not in FIT_METHODS:
+        raise ValueError(f"fit: unknown method {method!r}; choose one of "
+                         + ", ".join(repr(m) for m in FIT_METHODS))
+    xp, X, w, S, total = _summary(X, weights, "fit", progress)
+    p = X.shape[1]
+    length = float(xp.sqrt(S @ S))
+    rbar = length / total
+    if length == 0.0:
+        # Perfectly balanced data: the mean direction is undefined and kappa = 0.
+        warnings.warn("fit: the weighted sum of the rows is exactly zero; the mean direction "
+                      "is undefined (mu is returned as NaN) and kappa = 0", RuntimeWarning,
+                      stacklevel=3)
+        return xp.full(p, xp.nan), 0.0, 0.0, total
+    mu = S / length
+    if rbar >= 1.0 - 16 * _EPS:
+        if _all_rows_equal(xp, X, w):
+            warnings.warn("fit: all rows of X are the same unit vector (rbar = 1); the "
+                          "maximum-likelihood kappa is infinite", RuntimeWarning, stacklevel=3)
+            return mu, math.inf, 1.0, total
+        rbar = min(rbar, 1.0 - _EPS / 2)  # rounding pushed the mean length to 1
+    if method == "mle":
+        kappa = float(kappa_mle(rbar, p))
+    else:
+        kappa = float(_APPROX[method](np.float64(rbar), float(p)))
+    return mu, kappa, rbar, total
+
+
+# --------------------------------------------------------------------------------------
+# random numbers
+# --------------------------------------------------------------------------------------
+
+class _Draws:
+    """Uniforms, normals and beta variates from numpy.random.Generator/RandomState or the
+    CuPy equivalents, behind one interface."""
+
+    def __init__(self, xp, random_state):
+        self.xp = xp
+        self.rng = self._make(xp, random_state)
+
+    @staticmethod
+    def _make(xp, rs):
+        if xp is np:
+            if rs is None or isinstance(rs, (numbers.Integral, np.random.SeedSequence)):
+                return np.random.default_rng(rs)
+            if isinstance(rs, (np.random.Generator, np.random.RandomState)):
+                return rs
+            raise TypeError("random_state must be None, an int, or a numpy.random.Generator "
+                            f"(or RandomState); got {type(rs).__name__}")
+        # CuPy
+        if rs is None or isinstance(rs, numbers.Integral):
+            return xp.random.default_rng(rs) if hasattr(xp.random, "default_rng") \
+                else xp.random.RandomState(rs)
+        if type(rs).__module__.startswith("cupy"):
+            return rs
+        raise TypeError("for CuPy arrays, random_state must be None, an int, or a "
+                        f"cupy.random.Generator/RandomState; got {type(rs).__name__}")
+
+    def uniform(self, m):
+        r = self.rng
+        return r.random(m) if hasattr(r, "random") else r.random_sample(m)
+
+    def beta(self, a, m):
+        return self.rng.beta(a, a, size=m)
+
+    def normal_into(self, out):
+        r = self.rng
+        if self.xp is np and isinstance(r, np.random.Generator):
+            r.standard_normal(out=out)
+        else:
+            out[...] = r.standard_normal(size=out.shape)
+
+
+def _wood_w(p, kappa, n, draws):
+    """n draws of t = 1 - w, w = mu^T x (the cosine to the mean), for p >= 2: Wood (1994).
+
+    Envelope parameter in the cancellation-free form b = (p-1) / (2 k + sqrt(4 k^2 +
+    (p-1)^2)) (Wood's b multiplied through by its conjugate), x0 = (1-b)/(1+b). For a
+    proposal Z ~ Beta((p-1)/2, (p-1)/2), W = (1 - (1+b) Z) / (1 - (1-b) Z); it is accepted
+    when k W + (p-1) log(1 - x0 W) - c >= log U with c = k x0 + (p-1) log(1 - x0^2).
+    Everything is carried in differences that do not cancel when k >> p (W and x0 -> 1):
+        1 - W = 2 b Z / (1 - (1-b) Z),   1 - x0 = 2 b / (1 + b),   1 - x0^2 = 4 b / (1+b)^2,
+        d = W - x0 = (1 - x0) - (1 - W),
+        test: k d + (p-1) log1p(-x0 d / (1 - x0^2)) >= log U.
+    Returns 1 - w in [0, 2] (so that sqrt(1 - w^2) = sqrt((1-w)(1+w)) keeps its digits).
+    """
+    xp = draws.xp
+    pm1 = p - 1.0
+    b = pm1 / (2.0 * kappa + math.hypot(2.0 * kappa, pm1))
+    x0 = (1.0 - b) / (1.0 + b)
+    one_m_x0 = 2.0 * b / (1.0 + b)
+    one_m_x0sq = 4.0 * b / ((1.0 + b) * (1.0 + b))
+    a = 0.5 * pm1
+    t = xp.empty(n)
+    todo = xp.arange(n)
+    while todo.shape[0] > 0:
+        m = todo.shape[0]
+        # A little over-drawing saves rounds (the acceptance rate is above ~0.6).
+        z = draws.beta(a, m)
+        u = draws.uniform(m)
+        den = 1.0 - (1.0 - b) * z
+        one_m_w = 2.0 * b * z / den
+        d = one_m_x0 - one_m_w
+        with np.errstate(divide="ignore"):
+            logu = xp.log(u)
+        ok = kappa * d + pm1 * xp.log1p(-x0 * d / one_m_x0sq) >= logu
+        t[todo[ok]] = one_m_w[ok]
+        todo = todo[~ok]
+    return t
+
+
+def _p3_w(kappa, n, draws):
+    """1 - w for p = 3 by inversion: the density of w is proportional to exp(k w) on
+    [-1, 1], so with U uniform on [0, 1)
+        1 - w = -log1p(U expm1(-2 k)) / k      (k > 0),      1 - w = 2 U  (k = 0),
+    which is stable for small k (-> 2U) and large k (-> -log(1-U)/k)."""
+    xp = draws.xp
+    u = draws.uniform(n)
+    if kappa == 0:
+        return 2.0 * u
+    t = -xp.log1p(u * math.expm1(-2.0 * kappa)) / kappa
+    return xp.clip(t, 0.0, 2.0)
+
+
+def _sample(mu, kappa, n, draws):
+    """n x p samples: w from `_wood_w`/`_p3_w`, a uniform direction v orthogonal to e1 from
+    normals, x = w e1 + sqrt(1 - w^2) v, reflected onto mu by one Householder reflection.
+
+    To keep the reflection free of cancellation for every mu, u = e1 + s mu with
+    s = sign(mu_1) (so ||u||^2 = 2 (1 + |mu_1|) >= 2) and H = I - 2 u u^T / ||u||^2 maps
+    e1 to -s mu; the sample is built with first coordinate -s w, so H x has cosine w with
+    mu. Per row, H x = x - c u with c = 2 (u . x) / ||u||^2: O(p) work and memory per
+    sample, never a p x p matrix. On the CPU the rows are made in blocks that stay in
+    cache (normals, norms, dot with mu, scale-and-add), so the cost is close to that of
+    drawing the normals alone.
+    """
+    xp = draws.xp
+    p = mu.shape[0]
+    out = xp.empty((n, p), dtype=xp.float64)
+    if n == 0:
+        return out
+    t = _p3_w(kappa, n, draws) if p == 3 else _wood_w(float(p), kappa, n, draws)
+    w = 1.0 - t
+    sin = xp.sqrt(t * (2.0 - t))               # sqrt(1 - w^2)
+    mu0 = float(mu[0])
+    s = 1.0 if mu0 >= 0 else -1.0
+    # u = e1 + s mu = (1 + |mu_1|, s mu_2, ..., s mu_p); `tail` is (0, mu_2, ..., mu_p).
+    tail = mu.copy()
+    tail[0] = 0.0
+    u0 = 1.0 + abs(mu0)
+    uu = u0 * u0 + float(tail @ tail)
+    step = n if xp is not np else max(1, _BLOCK_ELEMS // (2 * p))
+    scratch = None
+    for i in range(0, n, step):
+        blk = out[i:i + step]
+        m = blk.shape[0]
+        draws.normal_into(blk)
+        blk[:, 0] = 0.0                       # v is drawn in the coordinates 2..p
+        nsq = _row_sq_norms(xp, blk)
+        if bool(xp.any(nsq == 0)):            # probability ~1e-16 per row at p = 2
+            zero = xp.nonzero(nsq == 0)[0]
+            blk[zero, 1] = 1.0
+            nsq[zero] = 1.0
+        scale = sin[i:i + m] / xp.sqrt(nsq)   # scale * blk is sqrt(1 - w^2) v
+        first = -s * w[i:i + m]
+        # u . x = u0 * first + s * scale * (tail . blk_row);  c = 2 (u . x) / ||u||^2
+        c = (2.0 / uu) * (u0 * first + s * scale * (blk @ tail))
+        blk *= scale[:, None]
+        if xp is np:
+            if scratch is None or scratch.shape[0] < m:
+                scratch = np.empty((m, p))
+            tmp = scratch[:m]
+            np.multiply((s * c)[:, None], tail[None, :], out=tmp)
+            blk -= tmp
+        else:
+            blk -= (s * c)[:, None] * tail[None, :]
+        blk[:, 0] = first - c * u0
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# the distribution
+# --------------------------------------------------------------------------------------
+
+def _as_mu(mu):
+    xp = _namespace(mu)
+    m = xp.asarray(mu)
+    if m.dtype.kind not in "fiu":
+        raise ValueError(f"VonMisesFisher: mu must hold real numbers; got dtype {m.dtype}")
+    m = m.astype(xp.float64)
+    if m.ndim != 1:
+        raise ValueError(f"VonMisesFisher: mu must be a 1-D unit vector; got shape "
+                         f"{tuple(m.shape)}")
+    if m.shape[0] < 2:
+        raise ValueError(f"VonMisesFisher: mu must have at least 2 entries (p >= 2); got "
+                         f"{m.shape[0]}")
+    if not bool(xp.all(xp.isfinite(m))):
+        raise ValueError("VonMisesFisher: mu contains NaN or inf")
+    norm = float(xp.sqrt(m @ m))
+    if abs(norm - 1.0) > UNIT_NORM_TOL[np.dtype(np.float64)]:
+        raise ValueError(f"VonMisesFisher: mu must be a unit vector (| ||mu|| - 1 | <= "
+                         f"{UNIT_NORM_TOL[np.dtype(np.float64)]:g}); got norm {norm:.6g}")
+    return xp, m
+
+
+class VonMisesFisher:
+    """The vMF distribution with mean direction mu (unit vector in R^p, p >= 2) and
+    concentration kappa >= 0 (kappa = 0: uniform on the sphere).
+
+    Same method names and conventions as a frozen ``scipy.stats.vonmises_fisher(mu, kappa,
+    seed)``, so it can be swapped in; unlike SciPy it stays finite and fast in high
+    dimension (logpdf at p = 8192, rvs at p = 32768 without a p x p matrix). mu may be a
+    NumPy or a CuPy array; results live on the same device.
+
+        logpdf(x), pdf(x)   x of shape (..., p), unit vectors along the last axis
+        rvs(size=1, random_state=None) -> array of shape (size..., p)
+        entropy()           -log C_p(kappa) - kappa A_p(kappa)
+        mean()              E[x] = A_p(kappa) mu
+    """
+
+    def __init__(self, mu, kappa=1.0, seed=None):
+        self._xp, self.mu = _as_mu(mu)
+        self.dim = int(self.mu.shape[0])
+        try:
+            k = float(kappa)
+        except (TypeError, ValueError):
+            raise ValueError(f"VonMisesFisher: kappa must be a real number >= 0; got "
+                             f"{kappa!r}") from None
+        if not (math.isfinite(k) and k >= 0):
+            raise ValueError(f"VonMisesFisher: kappa must be finite and >= 0; got {k!r}")
+        self.kappa = k
+        self._seed = seed
+        self._draws = None
+        self._log_c = float(log_normalizer(self.dim, k))
+
+    def __repr__(self):
+        return f"VonMisesFisher(p={self.dim}, kappa={self.kappa!r})"
+
+    @property
+    def random_state(self):
+        if self._draws is None:
+            self._draws = _Draws(self._xp, self._seed)
+        return self._draws.rng
+
+    def _x(self, x, where):
+        xp = self._xp
+        x = xp.asarray(x, dtype=xp.float64)
+        if x.ndim == 0 or x.shape[-1] != self.dim:
+            raise ValueError(f"{where}: the last axis of x must have length p = {self.dim}; "
+                             f"got shape {tuple(x.shape)}")
+        norms = xp.sqrt(xp.sum(x * x, axis=-1))
+        tol = UNIT_NORM_TOL[np.dtype(np.float64)]
+        bad = ~(xp.abs(norms - 1.0) <= tol)
+        if bool(xp.any(bad & xp.isfinite(norms))):
+            raise ValueError(f"{where}: x must be unit vectors along the last axis "
+                             f"(| ||x|| - 1 | <= {tol:g}); found a norm of "
+                             f"{float(norms[bad & xp.isfinite(norms)].ravel()[0]):.6g}")
+        return x
+
+    def logpdf(self, x):
+        """log f(x) = log C_p(kappa) + kappa mu^T x, over the last axis of x. NaN rows give
+        NaN; rows not of unit length raise ValueError."""
+        x = self._x(x, "logpdf")
+        val = self._log_c + self.kappa * (x @ self.mu)
+        return val[()] if val.ndim == 0 else val
+
+    def pdf(self, x):
+        """exp(logpdf(x)); underflows to 0 or overflows to inf where the density itself
+        does (use logpdf in high dimension)."""
+        return self._xp.exp(self.logpdf(x))
+
+    def entropy(self):
+        """Differential entropy -E[log f] = -log C_p(kappa) - kappa A_p(kappa) (nats)."""
+        if self.kappa == 0:
+            return -self._log_c
+        return -self._log_c - self.kappa * float(mean_resultant_length(self.dim, self.kappa))
+
+    def mean(self):
+        """The mean vector E[x] = A_p(kappa) mu (its length is the mean resultant length)."""
+        return float(mean_resultant_length(self.dim, self.kappa)) * self.mu
+
+    def rvs(self, size=1, random_state=None):
+        """Random unit vectors, shape ``(size, p)`` (or ``size + (p,)`` for a tuple).
+
+        random_state: None (the distribution's own generator, seeded by ``seed``), an int
+        (a fresh ``default_rng(int)``: reproducible), or a ``numpy.random.Generator`` /
+        ``RandomState`` (``cupy.random`` generators when mu is a CuPy array).
+        The cosine w = mu^T x is exact for every kappa and p: inverse CDF for p = 3, Wood's
+        (1994) rejection sampler otherwise (exact as rejection samplers are; p = 2
+        included). O(size * p) time and memory.
+        """
+        if size is None:
+            shape = ()
+        elif isinstance(size, numbers.Integral):
+            shape = (int(size),)
+        else:
+            shape = tuple(int(s) for s in size)
+        if any(s < 0 for s in shape):
+            raise ValueError(f"rvs: size must be non-negative; got {size!r}")
+        if random_state is None:
+            if self._draws is None:
+                self._draws = _Draws(self._xp, self._seed)
+            draws = self._draws
+        else:
+            draws = _Draws(self._xp, random_state)
+        n = int(np.prod(shape)) if shape else 1
+        out = _sample(self.mu, self.kappa, n, draws)
+        return out.reshape(shape + (self.dim,))
