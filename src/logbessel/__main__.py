@@ -1,0 +1,325 @@
+"""Command line: ``python -m logbessel`` (or the ``logbessel`` console command).
+
+    logbessel                 a table of log I_v(x) and log K_v(x) next to SciPy's attempt
+    logbessel table           the same
+    logbessel fit [FILE]      fit a von Mises-Fisher distribution to the rows of FILE
+                              (.npy, .csv or .txt); without FILE, the built-in example:
+                              samples from a known vMF in p = 8192 dimensions
+
+Run ``logbessel fit --help`` for the options.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+# (v, x) points of the table: ordinary ones first, then where log(scipy.special.ive(v, x)) + x
+# is -inf or nan (the scaled function underflows, or x itself overflows the scaling).
+TABLE_POINTS = [
+    (0.5, 1.0),
+    (10.0, 100.0),
+    (1000.0, 1.0),
+    (1e5, 1e4),
+    (0.5, 1e300),
+    (1e8, 1e-300),
+    (50.0, 1e-5),
+]
+
+# The built-in example of `logbessel fit` (documented in the README and in --help).
+EXAMPLE_P = 8192
+EXAMPLE_N = 1000
+EXAMPLE_KAPPA = 5000.0
+EXAMPLE_SEED = 0
+
+
+class _Progress:
+    """One-line progress messages on stderr ("step ... done (0.3 s)")."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.t0 = None
+
+    def start(self, msg: str):
+        self.t0 = time.perf_counter()
+        if not self.quiet:
+            print(msg + " ...", end="", file=sys.stderr, flush=True)
+
+    def update(self, frac: float):
+        if not self.quiet:
+            print(f" {100 * frac:.0f}%", end="", file=sys.stderr, flush=True)
+
+    def done(self, extra: str = ""):
+        dt = time.perf_counter() - self.t0
+        if not self.quiet:
+            print(f" done ({dt:.2f} s){extra}", file=sys.stderr, flush=True)
+        return dt
+
+
+def _have_scipy():
+    try:
+        import scipy.special  # noqa: F401
+        import scipy.stats  # noqa: F401
+        return True
+    except Exception:
+        return False
+
+
+# --------------------------------------------------------------------------------------
+# the table
+# --------------------------------------------------------------------------------------
+
+def _fmt(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.16g}"
+
+
+def cmd_table(args) -> int:
+    import logbessel as lb
+    scipy = _have_scipy() and not args.no_scipy
+    if scipy:
+        from scipy.special import ive, kve
+    print(f"logbessel {lb.__version__}: log I_v(x) and log K_v(x), computed in log space so "
+          "that they stay")
+    print("finite and accurate for every order v and argument x (here next to the usual "
+          "workaround).")
+    print()
+    cols = ["v", "x", "log I_v(x)"] + (["SciPy: log(ive)+x"] if scipy else []) \
+        + ["log K_v(x)"] + (["SciPy: log(kve)-x"] if scipy else [])
+    widths = [8, 8, 24] + ([20] if scipy else []) + [24] + ([20] if scipy else [])
+    print("  ".join(c.rjust(w) for c, w in zip(cols, widths)))
+    print("  ".join("-" * w for w in widths))
+    for v, x in TABLE_POINTS:
+        li = float(lb.log_iv(v, x))
+        lk = float(lb.log_kv(v, x))
+        row = [f"{v:g}", f"{x:g}", _fmt(li)]
+        if scipy:
+            with np.errstate(all="ignore"):
+                row.append(_fmt(float(np.log(ive(v, x)) + x)))
+        row.append(_fmt(lk))
+        if scipy:
+            with np.errstate(all="ignore"):
+                row.append(_fmt(float(np.log(kve(v, x)) - x)))
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    print()
+    if scipy:
+        print("SciPy columns: log of the exponentially scaled functions ive/kve plus or minus "
+              "x;")
+        print("they are -inf, inf or nan wherever ive or kve underflows or overflows.")
+    else:
+        print("(SciPy is not installed: no comparison column.)")
+    print("Next: `python -m logbessel fit` fits a von Mises-Fisher distribution in "
+          f"p = {EXAMPLE_P} dimensions, next to SciPy's fit.")
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# fit
+# --------------------------------------------------------------------------------------
+
+def _read_rows(path: str, delimiter, skiprows: int, progress: _Progress):
+    ext = os.path.splitext(path)[1].lower()
+    progress.start(f"reading {path}")
+    if ext == ".npy":
+        X = np.load(path, mmap_mode="r", allow_pickle=False)
+    elif ext in (".csv", ".txt", ".tsv", ".dat", ""):
+        if delimiter is None:
+            delimiter = "," if ext == ".csv" else ("\t" if ext == ".tsv" else None)
+        try:
+            X = np.loadtxt(path, delimiter=delimiter, skiprows=skiprows, ndmin=2)
+        except ValueError:
+            if skiprows:
+                raise
+            # a header line: skip it once
+            X = np.loadtxt(path, delimiter=delimiter, skiprows=1, ndmin=2)
+    else:
+        raise ValueError(f"unsupported file type {ext!r}: use .npy, .csv or .txt")
+    progress.done(f": {X.shape[0]} rows x {X.shape[1] if X.ndim > 1 else 1} columns")
+    return X
+
+
+def _normalize_rows(X):
+    X = np.array(X, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+    if np.any(norms == 0):
+        i = int(np.argmax(norms == 0))
+        raise ValueError(f"--normalize: row {i} is all zeros and has no direction")
+    X /= norms[:, None]
+    return X
+
+
+def _example(p, n, kappa, seed, progress: _Progress):
+    from logbessel.vmf import VonMisesFisher
+    rng = np.random.default_rng(seed)
+    mu = rng.standard_normal(p)
+    mu /= np.linalg.norm(mu)
+    progress.start(f"drawing {n} samples from vMF(mu, kappa = {kappa:g}) in p = {p}")
+    X = VonMisesFisher(mu, kappa).rvs(n, random_state=rng)
+    progress.done()
+    return X, mu
+
+
+def _loglik(p, kappa, rbar, total):
+    from logbessel.vmf import log_normalizer
+    if math.isinf(kappa):
+        return math.inf
+    return total * (float(log_normalizer(p, kappa)) + kappa * rbar)
+
+
+def _fmt_vec(v, k=5):
+    v = np.asarray(v)
+    head = ", ".join(f"{x:+.4f}" for x in v[:k])
+    return f"[{head}{', ...' if v.shape[0] > k else ''}]"
+
+
+def cmd_fit(args) -> int:
+    from logbessel import vmf
+    progress = _Progress(args.quiet)
+    truth = None
+    if args.file is None:
+        X, mu_true = _example(args.p, args.n, args.kappa, args.seed, progress)
+        truth = (mu_true, args.kappa)
+        source = (f"built-in example: {args.n} samples of vMF(mu, kappa = {args.kappa:g}) "
+                  f"in p = {args.p} (seed {args.seed}; mu a random unit vector)")
+    else:
+        X = _read_rows(args.file, args.delimiter, args.skiprows, progress)
+        source = args.file
+        if args.normalize:
+            progress.start("projecting rows onto the unit sphere (--normalize)")
+            X = _normalize_rows(X)
+            progress.done()
+    weights = None
+    if args.weights is not None:
+        weights = np.loadtxt(args.weights, ndmin=1)
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"expected a 2-D table of row vectors; got an array of shape {X.shape}")
+    n, p = X.shape
+
+    progress.start(f"fitting ({args.method}): checking and summing {n} rows of length {p}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mu, kappa, rbar, total = vmf._fit(X, weights, args.method,
+                                          progress.update if X.size > 20_000_000 else None)
+    progress.done()
+    for wmsg in caught:
+        print(f"warning: {wmsg.message}")
+
+    print(f"data:   {source}")
+    print(f"        n = {n} rows, p = {p}" + ("" if weights is None else
+                                              f", total weight {total:g}"))
+    print(f"mu:     {_fmt_vec(mu)}  (unit vector; largest |component| "
+          f"{float(np.max(np.abs(mu))):.4f} at index {int(np.argmax(np.abs(mu)))})")
+    if truth is not None:
+        cosang = float(np.clip(truth[0] @ mu, -1.0, 1.0))
+        print(f"        angle to the true mu: {math.degrees(math.acos(cosang)):.3f} degrees")
+    print(f"rbar:   {rbar:.12g}  (mean resultant length)")
+    print(f"kappa:  {kappa:.12g}  ({args.method})" + (
+        f"   true kappa {truth[1]:g}" if truth is not None else ""))
+    ll = _loglik(p, kappa, rbar, total)
+    print(f"log-likelihood: {ll:.10g}")
+
+    if not args.no_scipy and _have_scipy():
+        _scipy_fit(X, p, rbar, total, kappa, weights, progress)
+    elif not args.no_scipy:
+        print("(SciPy is not installed: no comparison.)")
+    return 0
+
+
+def _scipy_fit(X, p, rbar, total, kappa, weights, progress):
+    from scipy.stats import vonmises_fisher
+    print()
+    if weights is not None:
+        print("SciPy: vonmises_fisher.fit takes no weights; comparison skipped.")
+        return
+    progress.start("SciPy's vonmises_fisher.fit on the same data")
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            mu_s, kappa_s = vonmises_fisher.fit(np.asarray(X, dtype=np.float64))
+    except Exception as exc:  # SciPy's own checks or failures
+        progress.done()
+        print(f"SciPy:  vonmises_fisher.fit raised {type(exc).__name__}: {exc}")
+        return
+    dt = progress.done()
+    kappa_s = float(kappa_s)
+    print(f"SciPy:  kappa = {kappa_s:.12g}   ({dt:.2f} s)")
+    if kappa > 0 and math.isfinite(kappa) and kappa_s > 0:
+        print(f"        ratio SciPy / logbessel = {kappa_s / kappa:.3g}")
+    if kappa_s <= 1.0001e-8 and kappa > 1e-6:
+        print("        (in this dimension ive(p/2, kappa) / ive(p/2 - 1, kappa) is 0/0 = nan "
+              "in SciPy,")
+        print("        so its root search stops at the lower end of its bracket, 1e-8)")
+    ll_s = _loglik(p, kappa_s, rbar, total)
+    print(f"        log-likelihood at SciPy's kappa (computed by logbessel): {ll_s:.10g}")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            own = float(np.sum(vonmises_fisher(mu_s, kappa_s).logpdf(X[:min(len(X), 1000)])))
+            print(f"        SciPy's own logpdf summed over {min(len(X), 1000)} rows: {own:.10g}")
+        except Exception as exc:
+            print(f"        SciPy's own logpdf raised {type(exc).__name__}: {exc}")
+
+
+# --------------------------------------------------------------------------------------
+
+def _parser():
+    ap = argparse.ArgumentParser(
+        prog="logbessel",
+        description="log I_v(x), log K_v(x) and the von Mises-Fisher distribution in any "
+                    "dimension. Without a command: a table of log I and log K next to SciPy.")
+    sub = ap.add_subparsers(dest="command")
+    t = sub.add_parser("table", help="the table of log I_v(x), log K_v(x) (the default)")
+    t.add_argument("--no-scipy", action="store_true", help="leave out the SciPy columns")
+    f = sub.add_parser(
+        "fit", help="fit a von Mises-Fisher distribution to row vectors",
+        description="Fit vMF(mu, kappa) to the rows of FILE (.npy, .csv, .txt; one unit "
+                    "vector per row) and print mu, kappa, the log-likelihood and, when SciPy "
+                    "is installed, SciPy's vonmises_fisher.fit on the same data. Without "
+                    f"FILE: the built-in example, {EXAMPLE_N} samples drawn from "
+                    f"vMF(mu, kappa = {EXAMPLE_KAPPA:g}) in p = {EXAMPLE_P} dimensions with a "
+                    f"random mu (seed {EXAMPLE_SEED}); change it with --p/--n/--kappa/--seed.")
+    f.add_argument("file", nargs="?", help="data file: .npy, .csv or .txt (rows = vectors)")
+    f.add_argument("--normalize", action="store_true",
+                   help="project every row onto the unit sphere first (x / ||x||)")
+    f.add_argument("--method", default="mle", choices=["mle", "banerjee", "sra", "tanabe",
+                                                       "song"],
+                   help="kappa estimator (default: mle, the exact maximum likelihood)")
+    f.add_argument("--weights", metavar="FILE", help="text file with one weight per row")
+    f.add_argument("--delimiter", default=None,
+                   help="column separator of a text file (default: ',' for .csv, "
+                        "whitespace otherwise)")
+    f.add_argument("--skiprows", type=int, default=0, help="header lines to skip")
+    f.add_argument("--no-scipy", action="store_true", help="skip the SciPy comparison")
+    f.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    f.add_argument("--p", type=int, default=EXAMPLE_P, help="built-in example: dimension")
+    f.add_argument("--n", type=int, default=EXAMPLE_N, help="built-in example: samples")
+    f.add_argument("--kappa", type=float, default=EXAMPLE_KAPPA,
+                   help="built-in example: true kappa")
+    f.add_argument("--seed", type=int, default=EXAMPLE_SEED, help="built-in example: seed")
+    return ap
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "fit":
+            return cmd_fit(args)
+        if args.command is None:
+            args.no_scipy = False
+        return cmd_table(args)
+    except (ValueError, OSError) as exc:
+        print(f"logbessel: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
