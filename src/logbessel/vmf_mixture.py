@@ -1,0 +1,726 @@
+"""Mixtures of von Mises-Fisher distributions on the unit sphere S^{p-1}, fitted by EM.
+
+The model and the EM updates are those of Banerjee, Dhillon, Ghosh and Sra (2005),
+"Clustering on the Unit Hypersphere using von Mises-Fisher Distributions", JMLR 6,
+1345-1382: soft-moVMF (responsibilities) and hard-moVMF (each row to its most likely
+component). What differs from that paper and from the `spherecluster` package is that
+nothing is approximated: the normalisers are the exact log C_p(kappa) of
+`logbessel.vmf.log_normalizer` and the concentration update solves A_p(kappa) = rbar
+exactly with `logbessel.vmf.kappa_mle`, so the fit is valid for every dimension p
+(tested up to 32768), where the paper's closed-form kappa estimate is only approximate.
+
+One EM iteration reads the data once. For a block of rows X_b (weights w_b) and the
+current parameters it forms the (rows x k) matrix
+
+    L = kappa_k * X_b mu_k + log C_p(kappa_k) + log pi_k
+
+and from it, by log-sum-exp, the log-likelihood of the rows and the responsibilities R;
+the M-step only needs the per-component sums  n_k = sum_i w_i R_ik  and
+r_k = sum_i w_i R_ik x_i  (the "sufficient statistics"). The same block function serves
+every backend:
+
+- NumPy / CuPy arrays: the whole array is one block (the array namespace, numpy or
+  cupy, is taken from the input; nothing else changes on a GPU);
+- Dask arrays (chunked along rows): every chunk produces its statistics packed in one
+  vector, Dask sums the vectors by a tree reduction, and a single ``dask.compute`` per
+  iteration returns them, so the data is read once per iteration.
+
+The small per-component quantities (k weights, k concentrations) are handled on the
+host in float64; the (k, p) means live in the data's namespace.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+
+import numpy as np
+
+from ._dispatch import _is_cupy
+
+__all__ = ["VonMisesFisherMixture", "fit_dask", "ConvergenceWarning", "NotFittedError"]
+
+
+class ConvergenceWarning(UserWarning):
+    """EM stopped at max_iter before the change in log-likelihood fell below tol."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The estimator is used before `fit` (the scikit-learn convention: both a
+    ValueError and an AttributeError)."""
+
+
+# Concentrations come from kappa_mle(rbar, p), which is infinite at rbar = 1 (a component
+# holding one point, or identical points). The mean resultant length is capped just below
+# 1 so the fit stays finite; the cap corresponds to kappa ~ (p - 1) / (2 * 1e-10).
+_RBAR_MAX = 1.0 - 1e-10
+# A component whose total responsibility is below this fraction of the total weight is
+# treated as empty (its mean direction is undefined) and re-seeded.
+_EMPTY_FRACTION = 1e-10
+
+
+def _vmf():
+    # Imported lazily: logbessel.vmf re-exports this module's estimator, so a top-level
+    # import would be circular.
+    from . import vmf
+    return vmf
+
+
+# ---------------------------------------------------------------------------------------
+# Backends
+# ---------------------------------------------------------------------------------------
+
+def _is_dask(X) -> bool:
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "chunks") and hasattr(X, "dask")
+
+
+def _namespace(X):
+    """numpy or cupy, from an array (for a Dask array, from the type of its chunks)."""
+    if _is_dask(X):
+        X = getattr(X, "_meta", None)
+    if _is_cupy(X):
+        import cupy
+        return cupy
+    return np
+
+
+def _to_host(a) -> np.ndarray:
+    if _is_cupy(a):
+        return a.get()
+    return np.asarray(a)
+
+
+def _rng(random_state) -> np.random.Generator:
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    return np.random.default_rng(random_state)
+
+
+# ---------------------------------------------------------------------------------------
+# The block computation shared by every backend
+# ---------------------------------------------------------------------------------------
+
+def _log_joint(Xb, means, kappa, const):
+    """log pi_k + log C_p(kappa_k) + kappa_k mu_k^T x for each row of Xb: (rows, k) float64.
+
+    The product runs in the data's dtype (float32 data stays float32 in the matmul);
+    everything after it is float64."""
+    xp = _namespace(Xb)
+    dots = Xb @ means.T.astype(Xb.dtype, copy=False)
+    return dots.astype(xp.float64, copy=False) * xp.asarray(kappa) + xp.asarray(const)
+
+
+def _logsumexp_rows(L):
+    xp = _namespace(L)
+    m = L.max(axis=1)
+    return m + xp.log(xp.exp(L - m[:, None]).sum(axis=1)), m
+
+
+def _block_stats(Xb, wb, means, kappa, const, hard):
+    """Sufficient statistics of one block of rows, packed in one float64 vector:
+
+        [ n_k (k) | r_k (k*p, row-major) | sum w*loglik | sum w*max_k L | sum w ]
+
+    n_k = sum_i w_i R_ik, r_k = sum_i w_i R_ik x_i; R is the posterior (soft) or the
+    one-hot argmax (hard). The last three entries give the mixture log-likelihood, the
+    classification log-likelihood that hard EM increases, and the total weight."""
+    xp = _namespace(Xb)
+    k = means.shape[0]
+    L = _log_joint(Xb, means, kappa, const)
+    lse, mx = _logsumexp_rows(L)
+    if hard:
+        R = (L.argmax(axis=1)[:, None] == xp.arange(k)[None, :]).astype(xp.float64)
+    else:
+        R = xp.exp(L - lse[:, None])
+    if wb is None:
+        Rw = R
+        ll, obj, wsum = lse.sum(), mx.sum(), float(Xb.shape[0])
+    else:
+        wb = wb.astype(xp.float64, copy=False).reshape(-1)
+        Rw = R * wb[:, None]
+        ll, obj, wsum = wb @ lse, wb @ mx, wb.sum()
+    counts = Rw.sum(axis=0)
+    resultants = (Rw.T.astype(Xb.dtype, copy=False) @ Xb).astype(xp.float64, copy=False)
+    tail = xp.stack([xp.asarray(ll, dtype=xp.float64), xp.asarray(obj, dtype=xp.float64),
+                     xp.asarray(wsum, dtype=xp.float64)])
+    return xp.concatenate([counts, resultants.reshape(-1), tail])
+
+
+def _dask_block_stats(Xb, wb, means, kappa, const, hard):
+    # map_blocks wrapper: one output row of statistics per chunk of rows.
+    return _block_stats(Xb, None if wb is None else wb[:, 0], means, kappa, const, hard)[None, :]
+
+
+def _unpack(vec, k, p):
+    vec = _to_host(vec).astype(np.float64, copy=False)
+    counts = vec[:k]
+    resultants = vec[k:k + k * p].reshape(k, p)
+    ll, obj, wsum = vec[k + k * p:]
+    return counts, resultants, float(ll), float(obj), float(wsum)
+
+
+class _Data:
+    """The training rows (NumPy, CuPy or Dask) and their weights, with the few
+    operations EM needs: one statistics pass, one row by index, and the k-means++
+    distance updates."""
+
+    def __init__(self, X, weights, verbose=0):
+        self.dask = _is_dask(X)
+        self.xp = _namespace(X)
+        self.X = X
+        self.w = weights
+        self.n, self.p = X.shape
+        self.verbose = verbose
+
+    # one pass: the statistics (on the host, float64) ------------------------------------
+    def stats(self, means, kappa, const, hard):
+        k = means.shape[0]
+        if not self.dask:
+            vec = _block_stats(self.X, self.w, means, kappa, const, hard)
+            return _unpack(vec, k, self.p)
+        import dask.array as da
+        X, w = self.X, self.w
+        S = k * (self.p + 1) + 3
+        out_chunks = ((1,) * len(X.chunks[0]), (S,))
+        args = (X,) if w is None else (X, w[:, None])
+        fn = (lambda Xb: _dask_block_stats(Xb, None, means, kappa, const, hard)) if w is None \
+            else (lambda Xb, wb: _dask_block_stats(Xb, wb, means, kappa, const, hard))
+        per_chunk = da.map_blocks(fn, *args, chunks=out_chunks, dtype=np.float64,
+                                  meta=self.xp.empty((0, 0), dtype=np.float64))
+        total = per_chunk.sum(axis=0)
+        (vec,) = _compute(total, verbose=self.verbose)
+        return _unpack(vec, k, self.p)
+
+    def rows(self, idx):
+        """The rows at the given indices, as a (len(idx), p) float64 array of the namespace."""
+        idx = [int(i) for i in idx]
+        r = self.X[np.asarray(idx)] if self.dask else self.X[self.xp.asarray(idx)]
+        if self.dask:
+            (r,) = _compute(r)
+        return self.xp.asarray(r, dtype=self.xp.float64)
+
+    def weight_vector(self):
+        """Sampling mass for the first seed: the weights, or ones."""
+        if self.w is not None:
+            return self.w
+        if self.dask:
+            return _da().ones(self.n, chunks=(self.X.chunks[0],), dtype=np.float64)
+        return self.xp.ones(self.n, dtype=self.xp.float64)
+
+    def cos_distances(self, C):
+        """1 - x^T c for every row and every row c of C, clipped at 0: (n, len(C)), held in
+        memory (persisted for Dask: this is the one read of the data per seed)."""
+        d = 1.0 - (self.X @ C.T.astype(self.X.dtype)).astype(np.float64)
+        if self.dask:
+            return _da().maximum(d, 0.0).persist()
+        return self.xp.maximum(d, 0.0)
+
+    def potentials(self, mass, dist, dc):
+        """sum_i mass_i min(dist_i, dc_ij) for every column j (on the host)."""
+        if self.dask:
+            (pots,) = _compute((mass[:, None] * _da().minimum(dist[:, None], dc)).sum(axis=0))
+            return _to_host(pots)
+        return _to_host((mass[:, None] * self.xp.minimum(dist[:, None], dc)).sum(axis=0))
+
+    def sample_indices(self, mass, rng, size):
+        """`size` indices drawn independently with probability proportional to `mass`
+        (>= 0), or None when the mass is all zero. Dask: the chunk by its total, then the
+        row within it (only the chunks hit are read)."""
+        u = rng.random(size)
+        if not self.dask:
+            c = self.xp.cumsum(mass)
+            total = float(c[-1])
+            if not total > 0:
+                return None
+            i = _to_host(self.xp.searchsorted(c, self.xp.asarray(u * total), side="right"))
+            return [min(int(j), self.n - 1) for j in i]
+        totals = _to_host(_compute(mass.map_blocks(lambda b: b.sum(keepdims=True),
+                                                   chunks=((1,) * mass.numblocks[0],)))[0])
+        cum = np.cumsum(totals)
+        if not cum[-1] > 0:
+            return None
+        targets = u * cum[-1]
+        blocks = []
+        for t in targets:
+            b = min(int(np.searchsorted(cum, t, side="right")), len(cum) - 1)
+            while totals[b] <= 0:  # never land on an all-zero chunk
+                b -= 1
+            blocks.append(b)
+        wanted = sorted(set(blocks))
+        local = dict(zip(wanted, _compute(*[mass.blocks[b] for b in wanted])))
+        offsets = np.concatenate([[0], np.cumsum(mass.chunks[0])])
+        out = []
+        for t, b in zip(targets, blocks):
+            cs = np.cumsum(_to_host(local[b]))
+            j = int(np.searchsorted(cs, t - (cum[b - 1] if b else 0.0), side="right"))
+            out.append(int(offsets[b]) + min(j, len(cs) - 1))
+        return out
+
+
+def _da():
+    import dask.array as da
+    return da
+
+
+def _compute(*objs, verbose=0):
+    import dask
+    if verbose >= 2:
+        from dask.diagnostics import ProgressBar
+        with ProgressBar():
+            return dask.compute(*objs)
+    return dask.compute(*objs)
+
+
+# ---------------------------------------------------------------------------------------
+# Input checks (messages are tested)
+# ---------------------------------------------------------------------------------------
+
+def _unit_tol(dtype) -> float:
+    # the same tolerance as logbessel.vmf.fit
+    return _vmf().UNIT_NORM_TOL.get(np.dtype(dtype), 1e-5)
+
+
+def _check_X(X, *, name="X", min_rows=1):
+    """Validate a data matrix of unit rows; returns it as a float array of the same kind
+    (NumPy, CuPy or Dask, rows in one chunk per row-block)."""
+    if _is_dask(X):
+        da = _da()
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D array of unit row vectors, got a "
+                             f"{X.ndim}-D dask array")
+        if any(math.isnan(c) for c in X.chunks[0]):
+            raise ValueError(f"{name}: dask array with unknown chunk sizes; call "
+                             f"{name}.compute_chunk_sizes() first")
+        if X.dtype.kind not in "fiub":
+            raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
+        if X.dtype.kind != "f":
+            X = X.astype(np.float64)
+        if len(X.chunks[1]) > 1:
+            X = X.rechunk({1: -1})
+        return X
+    xp = _namespace(X)
+    X = xp.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of unit row vectors (n_samples, "
+                         f"n_features), got an array of shape {X.shape}")
+    if X.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    if X.dtype.kind != "f" or X.dtype.itemsize < 4:
+        X = X.astype(xp.float64)
+    return X
+
+
+def _check_values(X, name="X"):
+    """NaN/inf and unit-norm checks; one pass (one dask.compute) for Dask."""
+    xp = _namespace(X)
+    if _is_dask(X):
+        da = _da()
+        norms = da.sqrt((X.astype(np.float64) ** 2).sum(axis=1))
+        finite, lo, hi = _compute(da.isfinite(X).all(), norms.min(), norms.max())
+    else:
+        finite = bool(xp.isfinite(X).all())
+        norms = xp.sqrt((X.astype(xp.float64) ** 2).sum(axis=1))
+        lo, hi = (float(norms.min()), float(norms.max())) if X.shape[0] else (1.0, 1.0)
+    if not bool(finite):
+        raise ValueError(f"{name} contains NaN or infinity")
+    tol = _unit_tol(X.dtype)
+    lo, hi = float(lo), float(hi)
+    if abs(lo - 1.0) > tol or abs(hi - 1.0) > tol:
+        raise ValueError(
+            f"{name} must have unit-norm rows (points on the sphere); row norms range over "
+            f"[{lo:.6g}, {hi:.6g}], allowed 1 +- {tol:g}. Normalise first, e.g. "
+            f"{name} / np.linalg.norm({name}, axis=1, keepdims=True)")
+
+
+def _check_weights(weights, X):
+    if weights is None:
+        return None
+    n = X.shape[0]
+    if _is_dask(X) or _is_dask(weights):
+        da = _da()
+        w = weights if _is_dask(weights) else da.from_array(np.asarray(weights))
+        if w.ndim != 1 or w.shape[0] != n:
+            raise ValueError(f"weights must be a 1-D array with one entry per row of X "
+                             f"({n}), got shape {w.shape}")
+        w = w.astype(np.float64).rechunk((X.chunks[0],))
+        ok, total = _compute(((w >= 0) & da.isfinite(w)).all(), w.sum())
+    else:
+        xp = _namespace(X)
+        if _is_cupy(X) != _is_cupy(weights) and not isinstance(weights, (list, tuple)):
+            weights = xp.asarray(_to_host(weights))
+        w = xp.asarray(weights, dtype=xp.float64)
+        if w.ndim != 1 or w.shape[0] != n:
+            raise ValueError(f"weights must be a 1-D array with one entry per row of X "
+                             f"({n}), got shape {w.shape}")
+        ok, total = bool(((w >= 0) & xp.isfinite(w)).all()), float(w.sum())
+    if not bool(ok):
+        raise ValueError("weights must be finite and non-negative")
+    if not float(total) > 0:
+        raise ValueError("weights must have a positive sum")
+    return w
+
+
+# ---------------------------------------------------------------------------------------
+# Single vMF fit on a Dask array (used by logbessel.vmf.fit)
+# ---------------------------------------------------------------------------------------
+
+def fit_dask(X, weights=None, method="mle"):
+    """Maximum-likelihood (mu, kappa) of one vMF distribution from a Dask array of unit
+    rows, in one pass: the weighted resultant sum_i w_i x_i and the total weight are
+    computed together by one ``dask.compute``; the rest is the same as for a NumPy array
+    (mu = r / |r|, rbar = |r| / sum w, kappa from rbar by `method`).
+
+    `method`: "mle" (exact, kappa_mle) or "banerjee" (the closed-form approximation of
+    Banerjee et al. 2005, eq. 4.4). Returns NumPy (or CuPy, for CuPy chunks) results."""
+    if not _is_dask(X):
+        raise ValueError("fit_dask expects a dask.array; use logbessel.vmf.fit for "
+                         "NumPy or CuPy arrays")
+    X = _check_X(X)
+    _check_values(X)
+    if X.shape[0] < 1:
+        raise ValueError("X must have at least one row")
+    p = X.shape[1]
+    w = _check_weights(weights, X)
+    if w is None:
+        r, total = _compute(X.astype(np.float64).sum(axis=0), X.shape[0])
+    else:
+        r, total = _compute((X.astype(np.float64) * w[:, None]).sum(axis=0), w.sum())
+    xp = _namespace(X)
+    norm = float(np.sqrt((_to_host(r) ** 2).sum()))
+    if not norm > 0:
+        raise ValueError("the weighted resultant of X is zero: the mean direction is "
+                         "undefined")
+    mu = xp.asarray(r) / norm
+    rbar = min(norm / float(total), _RBAR_MAX)
+    return mu, _kappa_from_rbar(rbar, p, method)
+
+
+def _kappa_from_rbar(rbar, p, method):
+    vmf = _vmf()
+    if method == "mle":
+        return float(vmf.kappa_mle(rbar, p))
+    approx = getattr(vmf, "_APPROX", {})
+    if method in approx:
+        return float(approx[method](np.float64(rbar), float(p)))
+    raise ValueError(f"fit: unknown method {method!r}; choose one of "
+                     + ", ".join(repr(m) for m in ("mle",) + tuple(approx)))
+
+
+# ---------------------------------------------------------------------------------------
+# The estimator
+# ---------------------------------------------------------------------------------------
+
+class VonMisesFisherMixture:
+    """Mixture of k von Mises-Fisher distributions on S^{p-1}, fitted by EM
+    (Banerjee et al. 2005, JMLR 6) with exact normalisers and exact kappa updates.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of components k (1 <= k <= number of rows).
+    method : "soft" or "hard"
+        "soft": EM with posterior responsibilities (soft-moVMF); maximises the mixture
+        log-likelihood. "hard": every row goes to its most likely component
+        (hard-moVMF, classification EM); maximises the classification log-likelihood.
+    init : "kmeans++", "random" or array (k, p) of unit vectors
+        Initial mean directions: spherical k-means++ seeding on 1 - cos (rows drawn with
+        probability proportional to weight x distance), k random rows, or given means.
+        The rows are then assigned to the nearest seed and one M-step gives the initial
+        weights, means and concentrations.
+    max_iter : int
+        Maximum number of EM iterations (each reads the data once).
+    tol : float
+        Stop when |change of the mean log-likelihood| <= tol * max(1, |mean log-likelihood|).
+    random_state : None, int or numpy Generator / RandomState
+    verbose : int
+        0 silent; 1 one line per iteration (progress bar over max_iter, mean
+        log-likelihood, change); 2 also Dask's progress bar for each pass.
+
+    Attributes (after fit; arrays in the data's namespace, numpy for Dask input)
+    ----------
+    weights_ (k,), means_ (k, p), kappas_ (k,), n_iter_, converged_, lower_bound_
+    (mean log-likelihood per unit weight at the final parameters: the mixture
+    log-likelihood for "soft", the classification log-likelihood for "hard"),
+    n_features_in_.
+
+    Works unchanged on CuPy arrays (computed on the GPU) and on Dask arrays chunked
+    along rows (one dask.compute, i.e. one read of the data, per iteration).
+    """
+
+    _param_names = ("n_components", "method", "init", "max_iter", "tol", "random_state",
+                    "verbose")
+
+    def __init__(self, n_components=1, *, method="soft", init="kmeans++", max_iter=100,
+                 tol=1e-6, random_state=None, verbose=0):
+        self.n_components = n_components
+        self.method = method
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # scikit-learn conventions ------------------------------------------------------------
+    def get_params(self, deep=True):
+        return {name: getattr(self, name) for name in self._param_names}
+
+    def set_params(self, **params):
+        for name, value in params.items():
+            if name not in self._param_names:
+                raise ValueError(f"invalid parameter {name!r} for VonMisesFisherMixture; "
+                                 f"valid: {', '.join(self._param_names)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._param_names)
+        return f"VonMisesFisherMixture({args})"
+
+    # fitting -----------------------------------------------------------------------------
+    def _check_params(self, n):
+        k = self.n_components
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"n_components must be a positive integer, got {k!r}")
+        if k > n:
+            raise ValueError(f"n_components={k} must be <= the number of rows of X ({n})")
+        if self.method not in ("soft", "hard"):
+            raise ValueError(f"method must be 'soft' or 'hard', got {self.method!r}")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer)) \
+                or self.max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if not (isinstance(self.tol, (int, float, np.floating)) and self.tol >= 0):
+            raise ValueError(f"tol must be a non-negative number, got {self.tol!r}")
+        if isinstance(self.init, str) and self.init not in ("kmeans++", "random"):
+            raise ValueError(f"init must be 'kmeans++', 'random' or an array of shape "
+                             f"(n_components, n_features), got {self.init!r}")
+
+    def fit(self, X, y=None, weights=None):
+        """Fit the mixture to the unit rows of X (NumPy, CuPy or Dask), optionally with
+        non-negative per-row weights. Returns self."""
+        X = _check_X(X)
+        n, p = X.shape
+        self._check_params(n)
+        if p < 2:
+            raise ValueError(f"X must have at least 2 columns (points on S^(p-1), p >= 2), "
+                             f"got {p}")
+        _check_values(X)
+        w = _check_weights(weights, X)
+        data = _Data(X, w, verbose=self.verbose)
+        xp, k, hard = data.xp, self.n_components, self.method == "hard"
+        rng = _rng(self.random_state)
+        say = _Reporter(self.verbose, self.max_iter)
+        say.start(f"VonMisesFisherMixture: n={n} p={p} k={k} method={self.method} "
+                  f"backend={'dask' if data.dask else xp.__name__}")
+
+        seeds = self._seeds(data, rng)
+        # initial parameters: nearest-seed assignment (equal weights and kappas), M-step
+        k_ones, zeros = np.ones(k), np.zeros(k)
+        counts, res, _, _, wsum = data.stats(seeds, k_ones, zeros, True)
+        params = self._m_step(counts, res, wsum, p, data, rng, xp, it=0)
+
+        prev = -np.inf
+        converged = False
+        ll = -np.inf
+        for it in range(1, self.max_iter + 1):
+            means, kappa, log_w = params
+            const = _vmf().log_normalizer(p, kappa) + log_w
+            counts, res, ll_sum, obj_sum, wsum = data.stats(means, kappa, const, hard)
+            ll = (obj_sum if hard else ll_sum) / wsum
+            change = ll - prev
+            say.iteration(it, ll, change)
+            if abs(change) <= self.tol * max(1.0, abs(ll)):
+                converged = True
+                break
+            if it == self.max_iter:
+                break  # keep the parameters whose log-likelihood was just measured
+            params = self._m_step(counts, res, wsum, p, data, rng, xp, it=it)
+            prev = ll
+        say.finish(converged, it)
+        if not converged:
+            warnings.warn(f"EM did not converge in max_iter={self.max_iter} iterations "
+                          f"(last change of the mean log-likelihood {change:.3g}); raise "
+                          f"max_iter or tol", ConvergenceWarning, stacklevel=2)
+
+        means, kappa, log_w = params
+        self.means_ = means
+        self.kappas_ = xp.asarray(kappa)
+        self.weights_ = xp.asarray(np.exp(log_w))
+        self.n_iter_ = it
+        self.converged_ = converged
+        self.lower_bound_ = float(ll)
+        self.n_features_in_ = p
+        return self
+
+    def fit_predict(self, X, y=None, weights=None):
+        return self.fit(X, weights=weights).predict(X)
+
+    def _seeds(self, data, rng):
+        xp, k, n, p = data.xp, self.n_components, data.n, data.p
+        if not isinstance(self.init, str):
+            seeds = xp.asarray(_to_host(self.init) if not _is_cupy(self.init) or xp is np
+                               else self.init, dtype=xp.float64)
+            if seeds.shape != (k, p):
+                raise ValueError(f"init array must have shape (n_components, n_features) = "
+                                 f"({k}, {p}), got {seeds.shape}")
+            _check_values(seeds, name="init")
+            return seeds
+        mass = data.weight_vector()
+        if self.init == "random":
+            # k distinct rows, drawn with probability proportional to their weight
+            chosen = []
+            while len(chosen) < k:
+                for i in data.sample_indices(mass, rng, 2 * k):
+                    if i not in chosen and len(chosen) < k:
+                        chosen.append(i)
+            return data.rows(chosen)
+        # Greedy spherical k-means++ (Arthur & Vassilvitskii 2007, with d(x, c) = 1 - x^T c):
+        # each new seed is the best, by the resulting potential sum_i w_i min_c d(x_i, c),
+        # of 2 + log k candidates drawn with probability proportional to w_i min_c d(x_i, c).
+        # One read of the data per seed.
+        trials = 2 + int(math.log(k))
+        seeds = data.rows(data.sample_indices(mass, rng, 1))
+        dist = data.cos_distances(seeds)[:, 0]
+        for _ in range(k - 1):
+            idx = data.sample_indices(mass * dist, rng, trials)
+            if idx is None:  # fewer distinct rows than components: any rows will do
+                idx = data.sample_indices(mass, rng, trials)
+            cand = data.rows(idx)
+            dc = data.cos_distances(cand)
+            best = int(np.argmin(data.potentials(mass, dist, dc)))
+            seeds = xp.concatenate([seeds, cand[best:best + 1]])
+            dist = xp.minimum(dist, dc[:, best]) if not data.dask else \
+                _da().minimum(dist, dc[:, best]).persist()
+        return seeds
+
+    def _m_step(self, counts, res, wsum, p, data, rng, xp, it):
+        """New (means, kappas, log-weights) from the statistics; re-seeds empty components."""
+        k = counts.shape[0]
+        norms = np.sqrt((res ** 2).sum(axis=1))
+        empty = (counts <= _EMPTY_FRACTION * wsum) | ~(norms > 0)
+        safe_norms = np.where(empty, 1.0, norms)
+        means = res / safe_norms[:, None]
+        rbar = np.clip(safe_norms / np.where(empty, 1.0, counts), 0.0, _RBAR_MAX)
+        kappa = np.asarray(_vmf().kappa_mle(rbar, float(p)), dtype=np.float64).reshape(k)
+        weights = counts / wsum
+        if empty.any():
+            bad = np.flatnonzero(empty)
+            warnings.warn(f"component(s) {bad.tolist()} empty at iteration {it}; re-seeded "
+                          f"at random rows", UserWarning, stacklevel=3)
+            fill_kappa = float(np.median(kappa[~empty])) if (~empty).any() else 1.0
+            for j in bad:
+                (idx,) = data.sample_indices(data.weight_vector(), rng, 1)
+                means[j] = _to_host(data.rows([idx])[0])
+                kappa[j] = fill_kappa
+                weights[j] = 1.0 / max(data.n, k)
+            weights = weights / weights.sum()
+        with np.errstate(divide="ignore"):
+            log_w = np.log(weights)
+        return xp.asarray(means), kappa, log_w
+
+    # using a fitted model ---------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "means_"):
+            raise NotFittedError("this VonMisesFisherMixture is not fitted yet; call fit(X) "
+                                 "first")
+
+    def _prepare(self, X):
+        self._check_fitted()
+        X = _check_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} columns, but the mixture was fitted on "
+                             f"{self.n_features_in_}")
+        if not _is_dask(X):
+            _check_values(X)  # Dask input stays lazy: not checked here
+        return X
+
+    def _params_for(self, X):
+        xp = _namespace(X)
+        kappa = _to_host(self.kappas_).astype(np.float64)
+        const = _vmf().log_normalizer(self.n_features_in_, kappa) + np.log(
+            _to_host(self.weights_).astype(np.float64))
+        means = self.means_
+        if xp is np and _is_cupy(means):
+            means = means.get()
+        elif xp is not np:
+            means = xp.asarray(means)
+        return means, kappa, const
+
+    def _per_row(self, X, fn, k_out):
+        X = self._prepare(X)
+        means, kappa, const = self._params_for(X)
+        f = (lambda Xb: fn(_log_joint(Xb, means, kappa, const)))
+        if _is_dask(X):
+            xp = _namespace(X)
+            if k_out is None:
+                return X.map_blocks(f, drop_axis=1, dtype=np.float64,
+                                    meta=xp.empty((0,), dtype=np.float64))
+            return X.map_blocks(f, chunks=(X.chunks[0], (k_out,)), dtype=np.float64,
+                                meta=xp.empty((0, 0), dtype=np.float64))
+        return f(X)
+
+    def score_samples(self, X):
+        """log p(x) of every row under the mixture (lazy for Dask input)."""
+        return self._per_row(X, lambda L: _logsumexp_rows(L)[0], None)
+
+    def predict_proba(self, X):
+        """Posterior probabilities of the components, (n, k) (lazy for Dask input)."""
+        xp_exp = lambda L: _namespace(L).exp(L - _logsumexp_rows(L)[0][:, None])
+        return self._per_row(X, xp_exp, self.n_components)
+
+    def predict(self, X):
+        """Most likely component of every row (lazy for Dask input)."""
+        X = self._prepare(X)
+        means, kappa, const = self._params_for(X)
+        f = (lambda Xb: _log_joint(Xb, means, kappa, const).argmax(axis=1))
+        if _is_dask(X):
+            return X.map_blocks(f, drop_axis=1, dtype=np.intp,
+                                meta=_namespace(X).empty((0,), dtype=np.intp))
+        return f(X)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the rows of X under the mixture (a float)."""
+        s = self.score_samples(X)
+        if _is_dask(s):
+            (s,) = _compute(s.mean())
+        return float(s.mean())
+
+    def _n_parameters(self):
+        k, p = self.n_components, self.n_features_in_
+        return k * (p - 1) + k + (k - 1)  # directions on S^{p-1}, concentrations, weights
+
+    def bic(self, X):
+        """Bayesian information criterion: -2 log L + (#parameters) log n; lower is better."""
+        n = X.shape[0]
+        return -2.0 * self.score(X) * n + self._n_parameters() * math.log(n)
+
+    def aic(self, X):
+        """Akaike information criterion: -2 log L + 2 (#parameters); lower is better."""
+        return -2.0 * self.score(X) * X.shape[0] + 2.0 * self._n_parameters()
+
+
+class _Reporter:
+    """Progress for verbose fits: a bar over max_iter (the known total), the mean
+    log-likelihood and its change, one line per iteration on stdout."""
+
+    def __init__(self, verbose, total, width=20):
+        self.on = bool(verbose)
+        self.total, self.width = total, width
+
+    def start(self, text):
+        if self.on:
+            print(text, file=sys.stdout, flush=True)
+
+    def iteration(self, it, ll, change):
+        if not self.on:
+            return
+        filled = int(round(self.width * it / self.total))
+        bar = "#" * filled + "." * (self.width - filled)
+        print(f"iter {it:>{len(str(self.total))}}/{self.total} [{bar}] "
+              f"log-lik {ll: .10e}  change {change: .3e}", file=sys.stdout, flush=True)
+
+    def finish(self, converged, it):
+        if self.on:
+            state = "converged" if converged else "stopped at max_iter"
+            print(f"{state} after {it} iterations", file=sys.stdout, flush=True)
