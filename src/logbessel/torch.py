@@ -1,0 +1,160 @@
+"""PyTorch adapter: autograd-aware log I_v(x), log K_v(x) and the von Mises-Fisher log
+normalizer, differentiable in both the order v and the argument x.
+
+    import torch, logbessel.torch as lbt
+    v = torch.tensor(2.5, dtype=torch.float64, requires_grad=True)
+    x = torch.linspace(0.1, 10, 5, dtype=torch.float64, requires_grad=True)
+    lbt.log_iv(v, x).sum().backward()     # v.grad and x.grad are exact derivatives
+
+CPU tensors are evaluated by the NumPy ufuncs and CUDA tensors by the CuPy kernels (needs
+cupy), in both cases without copying: CPU tensors share memory with NumPy arrays, CUDA
+tensors are exchanged through DLPack. Gradients come from logbessel.log_iv_dv, log_iv_dx,
+log_kv_dv, log_kv_dx (exact derivatives, not finite differences), and for the vMF normalizer
+from d/dkappa log C_p(kappa) = -A_p(kappa) = -iv_ratio(p/2, kappa), which keeps full relative
+accuracy where kappa << p. First derivatives only (no double backward).
+
+torch is imported when this module is imported, never by ``import logbessel``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+import logbessel as _lb
+
+__all__ = ["log_iv", "log_kv", "vmf_log_normalizer"]
+
+
+def _as_backend(t: torch.Tensor):
+    """A NumPy (CPU) or CuPy (CUDA) view of a tensor, without copying."""
+    t = t.detach()
+    if t.device.type == "cpu":
+        return t.numpy()
+    if t.device.type == "cuda":
+        import cupy
+        return cupy.from_dlpack(t)
+    raise TypeError(f"logbessel.torch: unsupported device {t.device}; use CPU or CUDA tensors")
+
+
+def _to_tensor(a, like: torch.Tensor) -> torch.Tensor:
+    if isinstance(a, np.ndarray) or np.isscalar(a):
+        return torch.from_numpy(np.asarray(a)).to(like.device)
+    return torch.from_dlpack(a)
+
+
+def _elementwise(fn, *tensors: torch.Tensor) -> torch.Tensor:
+    out = fn(*[_as_backend(t) for t in tensors])
+    return _to_tensor(out, tensors[0]).reshape(tensors[0].shape)
+
+
+def _prepare(*args):
+    """Tensors of one floating dtype and device, broadcast to a common shape (broadcasting
+    is done by torch so that autograd reduces the gradients back to the input shapes)."""
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    device = tensors[0].device if tensors else torch.device("cpu")
+    dtypes = [a.dtype for a in tensors if a.is_floating_point()]
+    dtype = torch.promote_types(*dtypes) if len(dtypes) > 1 else (dtypes[0] if dtypes else torch.get_default_dtype())
+    if dtype not in (torch.float32, torch.float64):
+        dtype = torch.float32 if dtype in (torch.float16, torch.bfloat16) else torch.float64
+    out = []
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            if a.is_complex():
+                raise TypeError("logbessel.torch: complex tensors are not supported")
+            if a.device != device:
+                raise TypeError(f"logbessel.torch: tensors on different devices ({a.device}, {device})")
+            out.append(a.to(dtype))
+        else:
+            out.append(torch.as_tensor(a, dtype=dtype, device=device))
+    return torch.broadcast_tensors(*out)
+
+
+class _LogBessel(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, v, x, value, dv, dx):
+        ctx.save_for_backward(v, x)
+        ctx.derivs = (dv, dx)
+        return _elementwise(value, v, x)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        v, x = ctx.saved_tensors
+        dv, dx = ctx.derivs
+        gv = g * _elementwise(dv, v, x) if ctx.needs_input_grad[0] else None
+        gx = g * _elementwise(dx, v, x) if ctx.needs_input_grad[1] else None
+        return gv, gx, None, None, None
+
+
+def log_iv(v, x) -> torch.Tensor:
+    """log I_v(x) for tensors (or numbers) v, x; differentiable in v and x."""
+    v, x = _prepare(v, x)
+    return _LogBessel.apply(v, x, _lb.log_iv, _lb.log_iv_dv, _lb.log_iv_dx)
+
+
+def log_kv(v, x) -> torch.Tensor:
+    """log K_v(x) for tensors (or numbers) v, x; differentiable in v and x."""
+    v, x = _prepare(v, x)
+    return _LogBessel.apply(v, x, _lb.log_kv, _lb.log_kv_dv, _lb.log_kv_dx)
+
+
+def _log_normalizer_values(p, kappa):
+    try:
+        from . import vmf
+        return vmf.log_normalizer(p, kappa)
+    except (ImportError, AttributeError):  # pragma: no cover - the vmf layer is optional here
+        xp_p, xp_k = np.asarray(p, dtype=float), np.asarray(kappa, dtype=float)
+        nu = xp_p / 2 - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            val = nu * np.log(xp_k) - xp_p / 2 * math.log(2 * math.pi) - _lb.log_iv(nu, xp_k)
+        return val
+
+
+def _dlogc_dp(p, kappa):
+    """d/dp log C_p(kappa) = (log kappa - log(2 pi) - d/dv log I_v(kappa)|_{v=p/2-1}) / 2;
+    at kappa = 0 (uniform density): (psi(p/2) - log pi) / 2."""
+    nu = p / 2 - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = 0.5 * (np.log(kappa) - math.log(2 * math.pi) - _lb.log_iv_dv(nu, kappa))
+    if np.any(kappa == 0):
+        from scipy.special import digamma  # only for the kappa = 0 limit
+        d0 = 0.5 * (digamma(np.asarray(p) / 2) - math.log(math.pi))
+        d = np.where(kappa == 0, d0, d)
+    return d
+
+
+class _VmfLogNormalizer(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, p, kappa):
+        ctx.save_for_backward(p, kappa)
+        if p.device.type == "cpu":
+            val = _log_normalizer_values(_as_backend(p), _as_backend(kappa))
+            return torch.from_numpy(np.asarray(val, dtype=_as_backend(kappa).dtype)).reshape(p.shape)
+        return _to_tensor(_log_normalizer_values(_as_backend(p), _as_backend(kappa)), p).reshape(p.shape)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        p, kappa = ctx.saved_tensors
+        gp = gk = None
+        if ctx.needs_input_grad[1]:
+            # d/dkappa log C_p = -A_p(kappa) = -I_{p/2}/I_{p/2-1}
+            half = p / 2
+            gk = -g * _elementwise(_lb.iv_ratio, half, kappa)
+        if ctx.needs_input_grad[0]:
+            if p.device.type == "cpu":
+                d = torch.from_numpy(np.asarray(_dlogc_dp(p.detach().numpy(), kappa.detach().numpy())))
+            else:
+                d = torch.from_numpy(np.asarray(_dlogc_dp(p.detach().cpu().numpy(),
+                                                          kappa.detach().cpu().numpy()))).to(p.device)
+            gp = g * d.to(g.dtype).reshape(g.shape)
+        return gp, gk
+
+
+def vmf_log_normalizer(p, kappa) -> torch.Tensor:
+    """log C_p(kappa) of the von Mises-Fisher density on S^{p-1}, differentiable in kappa
+    (gradient -A_p(kappa)) and in p (treated as a real number)."""
+    p, kappa = _prepare(p, kappa)
+    return _VmfLogNormalizer.apply(p, kappa)
