@@ -132,7 +132,8 @@ def test_jax_check_grads(jax, name):
     import logbessel.jax as lbj
     f = getattr(lbj, name)
     v, x = jnp.asarray(V_PTS), jnp.asarray(X_PTS)
-    check_grads(f, (v, x), order=1, modes=("fwd", "rev"))
+    # check_grads uses a fixed absolute step: leave out x = 1e-4, where it exceeds x's scale
+    check_grads(f, (v[:-1], x[:-1]), order=1, modes=("fwd", "rev"), eps=1e-6)
     np.testing.assert_array_equal(np.asarray(f(v, x)), getattr(lb, name)(np.asarray(v), np.asarray(x)))
     gv, gx = jax.grad(lambda a, b: f(a, b).sum(), argnums=(0, 1))(v, x)
     np.testing.assert_array_equal(np.asarray(gv), getattr(lb, name + "_dv")(np.asarray(v), np.asarray(x)))

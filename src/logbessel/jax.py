@@ -1,0 +1,99 @@
+"""JAX adapter: log I_v(x), log K_v(x) and the von Mises-Fisher log normalizer with custom
+JVP rules, so jax.grad, jax.jvp, jax.jit and jax.vmap work in both v and x.
+
+    import jax, logbessel.jax as lbj
+    jax.config.update("jax_enable_x64", True)
+    jax.grad(lambda v, x: lbj.log_kv(v, x).sum(), argnums=(0, 1))(2.5, jnp.ones(3))
+
+The values are computed by the NumPy ufuncs through jax.pure_callback, on the host: arrays
+on an accelerator are copied to the host and back. Tangents use logbessel.log_*_dv and
+log_*_dx (exact derivatives); d/dkappa log C_p(kappa) = -iv_ratio(p/2, kappa). First-order
+derivatives are exact; higher orders are not provided (the derivative functions themselves
+have no JVP rule).
+
+jax is imported when this module is imported, never by ``import logbessel``.
+"""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import logbessel as _lb
+
+__all__ = ["log_iv", "log_kv", "vmf_log_normalizer"]
+
+
+def _call(fn, *args):
+    """fn(*args) (a NumPy-level elementwise function) as a JAX operation on the host."""
+    args = jnp.broadcast_arrays(*[jnp.asarray(a) for a in args])
+    dtype = jnp.result_type(*args, jnp.float32)
+    if dtype not in (jnp.float32, jnp.float64):
+        dtype = jnp.result_type(float)
+    args = [a.astype(dtype) for a in args]
+    spec = jax.ShapeDtypeStruct(args[0].shape, dtype)
+
+    def host(*arrs):
+        return np.asarray(fn(*[np.asarray(a) for a in arrs]), dtype=dtype)
+
+    return jax.pure_callback(host, spec, *args, vmap_method="broadcast_all")
+
+
+def _make(value, dv, dx):
+    @jax.custom_jvp
+    def f(v, x):
+        return _call(value, v, x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        v, x = primals
+        tv, tx = tangents
+        y = f(v, x)
+        return y, _call(dv, v, x) * tv + _call(dx, v, x) * tx
+
+    return f
+
+
+log_iv = _make(_lb.log_iv, _lb.log_iv_dv, _lb.log_iv_dx)
+log_iv.__doc__ = "log I_v(x), differentiable (custom JVP) in v and x."
+log_kv = _make(_lb.log_kv, _lb.log_kv_dv, _lb.log_kv_dx)
+log_kv.__doc__ = "log K_v(x), differentiable (custom JVP) in v and x."
+
+
+def _log_normalizer_np(p, kappa):
+    try:
+        from . import vmf
+        return vmf.log_normalizer(p, kappa)
+    except (ImportError, AttributeError):  # pragma: no cover - the vmf layer is optional here
+        nu = p / 2 - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return nu * np.log(kappa) - p / 2 * math.log(2 * math.pi) - _lb.log_iv(nu, kappa)
+
+
+def _dlogc_dp_np(p, kappa):
+    """d/dp log C_p(kappa) = (log kappa - log(2 pi) - d/dv log I_v(kappa)|_{v=p/2-1}) / 2;
+    at kappa = 0 the same expression at kappa = 1e-8 (the difference is O(kappa^2))."""
+    nu = p / 2 - 1
+    k = np.where(kappa == 0, 1e-8, kappa)
+    return 0.5 * (np.log(k) - math.log(2 * math.pi) - _lb.log_iv_dv(nu, k))
+
+
+def _ratio_np(p, kappa):
+    return _lb.iv_ratio(p / 2, kappa)
+
+
+@jax.custom_jvp
+def vmf_log_normalizer(p, kappa):
+    """log C_p(kappa) of the von Mises-Fisher density on S^{p-1}; custom JVP in kappa
+    (-A_p(kappa)) and in p (treated as a real number)."""
+    return _call(_log_normalizer_np, p, kappa)
+
+
+@vmf_log_normalizer.defjvp
+def _vmf_jvp(primals, tangents):
+    p, kappa = primals
+    tp, tk = tangents
+    y = vmf_log_normalizer(p, kappa)
+    return y, _call(_dlogc_dp_np, p, kappa) * tp - _call(_ratio_np, p, kappa) * tk
