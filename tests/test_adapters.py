@@ -141,6 +141,10 @@ def test_jax_check_grads(jax, name):
     # works under jit and vmap
     jf = jax.jit(f)
     np.testing.assert_array_equal(np.asarray(jf(v, x)), np.asarray(f(v, x)))
+    vm = jax.vmap(lambda a: f(a, 2.0))(v)
+    np.testing.assert_array_equal(np.asarray(vm), getattr(lb, name)(np.asarray(v), 2.0))
+    g = jax.grad(lambda a: f(a, jnp.ones(3)).sum())(2.5)  # python scalar, broadcast
+    assert float(g) == 3 * getattr(lb, name + "_dv")(2.5, 1.0)
 
 
 def test_jax_vmf_log_normalizer(jax):

@@ -28,11 +28,11 @@ __all__ = ["log_iv", "log_kv", "vmf_log_normalizer"]
 
 def _call(fn, *args):
     """fn(*args) (a NumPy-level elementwise function) as a JAX operation on the host."""
-    args = jnp.broadcast_arrays(*[jnp.asarray(a) for a in args])
+    args = [jnp.asarray(a) for a in args]
     dtype = jnp.result_type(*args, jnp.float32)
     if dtype not in (jnp.float32, jnp.float64):
         dtype = jnp.result_type(float)
-    args = [a.astype(dtype) for a in args]
+    args = [jnp.asarray(a, dtype=dtype) for a in jnp.broadcast_arrays(*args)]
     spec = jax.ShapeDtypeStruct(args[0].shape, dtype)
 
     def host(*arrs):
