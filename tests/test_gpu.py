@@ -27,15 +27,16 @@ import logbessel as lb
 from refdata import REF_DIR, EPS32, EPS64, load
 
 
-def _have_gpu() -> bool:
+def _have_gpu():
     try:
         import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:  # no CuPy, no driver, no device
-        return False
+        n = cupy.cuda.runtime.getDeviceCount()
+        return n > 0, f"{n} CUDA devices"
+    except Exception as e:  # no CuPy, no driver, no device
+        return False, repr(e)
 
 
-HAVE_GPU = _have_gpu()
+HAVE_GPU, GPU_STATUS = _have_gpu()
 needs_gpu = [pytest.mark.gpu,
              pytest.mark.skipif(not HAVE_GPU, reason="needs CuPy and a CUDA GPU")]
 
@@ -329,6 +330,8 @@ def test_out_argument(cp, name):
         f(gv, gx, out=cp.empty((4, 3)))
     with pytest.raises(TypeError):
         f(gv, gx, out=cp.empty((3, 4), np.int64))
+    with pytest.raises(ValueError):
+        f(gv, gx, out=cp.broadcast_to(cp.empty(4), (3, 4)))
     # where=
     mask = v > 20
     out = cp.full((3, 4), -7.0)
@@ -435,6 +438,12 @@ def test_edited_header_is_never_served_stale(cp, tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------------------
 # no GPU needed
 # ---------------------------------------------------------------------------------------
+
+def test_gpu_present_when_required():
+    """benchmarks/gpu_check.sh sets LOGBESSEL_REQUIRE_GPU=1: there, skipping is failure."""
+    if os.environ.get("LOGBESSEL_REQUIRE_GPU") == "1":
+        assert HAVE_GPU, f"LOGBESSEL_REQUIRE_GPU=1 but no usable GPU: {GPU_STATUS}"
+
 
 def test_importing_logbessel_never_imports_cupy():
     code = textwrap.dedent("""

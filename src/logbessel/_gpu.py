@@ -321,6 +321,9 @@ def call(name: str, v, x, out=None, **kwargs):
     if out is not None and shape != out.shape:
         raise ValueError(f"{name}: non-broadcastable output operand with shape {out.shape} "
                          f"doesn't match the broadcast shape {shape}")
+    if out is not None and any(s == 0 and d > 1 for s, d in zip(out.strides, out.shape)):
+        raise ValueError(f"{name}: out has overlapping elements (a zero stride), so it "
+                         "cannot be written elementwise")
 
     # Where the result is written: straight into `out` when it has the loop dtype and the
     # kernel's strided stores can reach it; otherwise a fresh array copied into `out`.
