@@ -222,7 +222,7 @@ def cmd_fit(args) -> int:
         cosang = float(np.clip(truth[0] @ mu, -1.0, 1.0))
         print(f"        angle to the true mu: {math.degrees(math.acos(cosang)):.3f} degrees")
     print(f"rbar:   {rbar:.12g}  (mean resultant length)")
-    print(f"kappa:  {kappa:.12g}  ({args.method})" + (
+    print(f"kappa:  {kappa!r}  ({args.method})" + (
         f"   true kappa {truth[1]:g}" if truth is not None else ""))
     ll = _loglik(p, kappa, rbar, total)
     print(f"log-likelihood: {ll:.10g}")
@@ -251,7 +251,7 @@ def _scipy_fit(X, p, rbar, total, kappa, weights, progress):
         return
     dt = progress.done()
     kappa_s = float(kappa_s)
-    print(f"SciPy:  kappa = {kappa_s:.12g}   ({dt:.2f} s)")
+    print(f"SciPy:  kappa = {kappa_s!r}   ({dt:.2f} s)")
     if kappa > 0 and math.isfinite(kappa) and kappa_s > 0:
         print(f"        ratio SciPy / logbessel = {kappa_s / kappa:.3g}")
     if kappa_s <= 1.0001e-8 and kappa > 1e-6:
