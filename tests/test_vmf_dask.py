@@ -155,3 +155,26 @@ def test_bad_dask_input(data):
         VonMisesFisherMixture(2).fit(chunked(X), weights=-np.ones(X.shape[0]))
     with pytest.raises(ValueError, match="fit_dask expects a dask.array"):
         fit_dask(X)
+
+
+def test_cache_blocked_statistics_equal_whole(data):
+    """On the CPU the statistics are summed over cache-sized row blocks; the sum equals
+    the single-block computation, and the Dask fit still equals the NumPy one."""
+    from logbessel.vmf_mixture import _CPU_BLOCK_ELEMS, _block_stats, _stats
+    rng = np.random.default_rng(8)
+    p = 512
+    means = random_directions(3, p, rng)
+    X, _ = sample_mixture(means, [800.0, 1200.0, 1000.0], [1500, 1000, 700], rng)
+    assert X.shape[0] > 2 * (_CPU_BLOCK_ELEMS // p)  # several blocks
+    kappa = np.array([700.0, 1000.0, 900.0])
+    const = vmf.log_normalizer(p, kappa) + np.log([0.4, 0.3, 0.3])
+    w = rng.random(X.shape[0])
+    for wb in (None, w):
+        np.testing.assert_allclose(_stats(X, wb, means, kappa, const, False),
+                                   _block_stats(X, wb, means, kappa, const, False),
+                                   rtol=1e-12, atol=1e-9)
+    ref = VonMisesFisherMixture(3, random_state=0).fit(X, weights=w)
+    got = VonMisesFisherMixture(3, random_state=0).fit(
+        da.from_array(X, chunks=(900, p)), weights=da.from_array(w, chunks=900))
+    np.testing.assert_allclose(got.kappas_, ref.kappas_, rtol=1e-10)
+    np.testing.assert_allclose(got.means_, ref.means_, atol=1e-10)

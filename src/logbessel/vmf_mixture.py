@@ -148,9 +148,32 @@ def _block_stats(Xb, wb, means, kappa, const, hard):
     return xp.concatenate([counts, resultants.reshape(-1), tail])
 
 
+# On the CPU both products (X mu and R^T X) are memory-bound for small k, so the rows are
+# taken in blocks of about this many elements (4 MB of float64): the second product then
+# reads its block from cache, not from memory. Measured on the 2-core development machine at
+# n = 1e5, p = 1024, k = 10: one EM pass 1.93x the time of X @ means.T unblocked, 1.52x with
+# blocks of 2^19 elements (2^17 to 2^20 all within 5% of that).
+_CPU_BLOCK_ELEMS = 1 << 19
+
+
+def _stats(Xb, wb, means, kappa, const, hard):
+    """_block_stats over all of Xb: in cache-sized row blocks on the CPU, whole on a GPU."""
+    if _is_cupy(Xb):
+        return _block_stats(Xb, wb, means, kappa, const, hard)
+    step = max(16, _CPU_BLOCK_ELEMS // max(1, Xb.shape[1]))
+    if Xb.shape[0] <= 2 * step:
+        return _block_stats(Xb, wb, means, kappa, const, hard)
+    acc = None
+    for i in range(0, Xb.shape[0], step):
+        v = _block_stats(Xb[i:i + step], None if wb is None else wb[i:i + step], means,
+                         kappa, const, hard)
+        acc = v if acc is None else acc + v
+    return acc
+
+
 def _dask_block_stats(Xb, wb, means, kappa, const, hard):
     # map_blocks wrapper: one output row of statistics per chunk of rows.
-    return _block_stats(Xb, None if wb is None else wb[:, 0], means, kappa, const, hard)[None, :]
+    return _stats(Xb, None if wb is None else wb[:, 0], means, kappa, const, hard)[None, :]
 
 
 def _unpack(vec, k, p):
@@ -178,7 +201,7 @@ class _Data:
     def stats(self, means, kappa, const, hard):
         k = means.shape[0]
         if not self.dask:
-            vec = _block_stats(self.X, self.w, means, kappa, const, hard)
+            vec = _stats(self.X, self.w, means, kappa, const, hard)
             return _unpack(vec, k, self.p)
         import dask.array as da
         X, w = self.X, self.w
