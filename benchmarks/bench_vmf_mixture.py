@@ -152,6 +152,51 @@ def speed(n, p, k, repeat):
           f"{(t_fit_d / (it_d + 2)) / (t_fit / (it_np + 2)):.2f}")
 
 
+def gpu_speed(n, p, k, repeat):
+    """The same EM iteration on CuPy arrays (the estimator's code unchanged), as a ratio to
+    X @ means.T on the GPU; both synchronised."""
+    import cupy as cp
+    from logbessel import vmf
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((k, p))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    Xh = centres[rng.integers(k, size=n)] + rng.standard_normal((n, p)) * (1.0 / np.sqrt(p))
+    Xh /= np.linalg.norm(Xh, axis=1, keepdims=True)
+    print(f"\n== GPU ({cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}), one EM "
+          f"iteration, n={n}, p={p}, k={k}, best of {repeat} ==")
+    for dtype in (np.float64, np.float32):
+        X = cp.asarray(Xh.astype(dtype))
+        model = VonMisesFisherMixture(k, init=cp.asarray(centres), max_iter=3, tol=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X)
+        means, kappa = model.means_, cp.asnumpy(model.kappas_)
+        const = vmf.log_normalizer(p, kappa) + np.log(cp.asnumpy(model.weights_))
+        data = _Data(X, None)
+        rs = np.random.default_rng(1)
+        m_cast = means.astype(dtype)
+
+        def em():
+            c, r, _, _, w = data.stats(means, kappa, const, False)
+            model._m_step(c, r, w, p, data, rs, cp, it=1)
+            cp.cuda.Device().synchronize()
+
+        def gemm():
+            X @ m_cast.T
+            cp.cuda.Device().synchronize()
+        em(), gemm()  # warm-up (kernel compilation, cuBLAS handles)
+        t_gemm, t_em = interleaved([gemm, em], repeat)
+        print(f"{np.dtype(dtype).name}: X @ means.T {t_gemm * 1e3:8.2f} ms, EM iteration "
+              f"{t_em * 1e3:8.2f} ms, ratio {t_em / t_gemm:5.2f}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            t0 = time.perf_counter()
+            m = VonMisesFisherMixture(k, random_state=0, max_iter=20).fit(X)
+            cp.cuda.Device().synchronize()
+        print(f"{np.dtype(dtype).name}: whole fit (k-means++ init, {m.n_iter_} iterations) "
+              f"{time.perf_counter() - t0:.3f} s")
+
+
 def interleaved(fns, repeat):
     """Best time of each function, running them in turn `repeat` times."""
     best = [float("inf")] * len(fns)
@@ -173,6 +218,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="n = 20000, 3 digit seeds")
     ap.add_argument("--skip-digits", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--gpu", action="store_true", help="also time the EM iteration on CuPy")
     a = ap.parse_args()
     if a.quick:
         a.n, a.seeds, a.repeat = 20_000, 3, 3
@@ -180,6 +226,8 @@ def main():
         digits(a.seeds)
     if not a.skip_speed:
         speed(a.n, a.p, a.k, a.repeat)
+    if a.gpu:
+        gpu_speed(a.n, a.p, a.k, a.repeat)
 
 
 if __name__ == "__main__":
