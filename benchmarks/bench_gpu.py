@@ -51,6 +51,20 @@ def bench_call(cp, fn, budget_s=0.6, max_reps=50):
     return min(timed(cp, fn, reps), timed(cp, fn, reps))
 
 
+def parity_eps(name, gpu, cpu, dtype):
+    """max |gpu - cpu| / max(1, |cpu|) (relative for iv_ratio) in eps of dtype, over the
+    elements finite on both sides; and the count of NaN/inf placements that differ."""
+    g = np.asarray(gpu, dtype=np.float64)
+    c = np.asarray(cpu, dtype=np.float64)
+    fin = np.isfinite(g) & np.isfinite(c)
+    mism = int(np.sum((np.isnan(g) != np.isnan(c)) | ((np.isinf(g) | np.isinf(c)) & (g != c))))
+    if not fin.any():
+        return 0.0, mism
+    den = (np.maximum(np.abs(c[fin]), np.finfo(dtype).tiny) if name == "iv_ratio"
+           else np.maximum(1.0, np.abs(c[fin])))
+    return float(np.max(np.abs(g[fin] - c[fin]) / den) / np.finfo(dtype).eps), mism
+
+
 def copy_bandwidth(cp, nbytes=2 << 30):
     """Device-to-device copy: bytes read + written per second."""
     n = nbytes // 8
@@ -89,7 +103,7 @@ def main():
         "compute_capability": dev.compute_capability, "cupy": cp.__version__,
         "cuda_runtime": cp.cuda.runtime.runtimeGetVersion(), "n": n,
         "cpu_threads": _core.num_threads(), "cpu_n": int(min(args.cpu_n, n)), "source_dir": str(_gpu.source_dir()),
-        "source_hash": _gpu.source_hash()[:16], "rows": [], "sweep": [], "regcap": [],
+        "source_hash": _gpu.source_hash()[:16], "rows": [], "sweep": [], "variants": [],
     }
     log(f"{gpu_name}, {res['sm_count']} SMs, cc {res['compute_capability']}, CuPy {cp.__version__}, "
         f"sources {res['source_dir']} ({res['source_hash']})")
@@ -135,6 +149,7 @@ def main():
 
     # 4. the functions
     funcs = ["log_iv", "log_kv", "iv_ratio"]
+    cpu_ref = {}
     for name in funcs:
         f = getattr(lb, name)
         for dt in (np.float32, np.float64):
@@ -144,16 +159,19 @@ def main():
             gps = n / t / 1e9
             roof = bw / (3 * np.dtype(dt).itemsize) / 1e9
             ha, hb = host[dt]
-            f(ha, hb)  # warm-up (threads)
+            cpu_out = f(ha, hb)  # also the warm-up of the CPU threads
             tc = min(_time_cpu(f, ha, hb) for _ in range(3))
             cpu_gps = m / tc / 1e9
+            par, mism = parity_eps(name, cp.asnumpy(o[:m]), cpu_out, dt)
+            cpu_ref[(name, dt)] = cpu_out
             row = {"function": name, "dtype": np.dtype(dt).name, "gpu_ms": t * 1e3,
                    "gpu_Gelem_s": gps, "roofline_Gelem_s": roof, "pct_roofline": 100 * gps / roof,
-                   "cpu_Gelem_s": cpu_gps, "speedup_vs_cpu": gps / cpu_gps}
+                   "cpu_Gelem_s": cpu_gps, "speedup_vs_cpu": gps / cpu_gps,
+                   "parity_eps": par, "nonfinite_mismatch": mism}
             res["rows"].append(row)
             log(f"{name:8s} {row['dtype']}: {t * 1e3:8.2f} ms, {gps:7.2f} Gelem/s = "
                 f"{row['pct_roofline']:5.1f}% of roofline {roof:.0f}; CPU {cpu_gps:.4f} Gelem/s "
-                f"-> x{row['speedup_vs_cpu']:.0f}")
+                f"-> x{row['speedup_vs_cpu']:.0f}; parity {par:.2f} eps ({mism} NaN/inf mismatches)")
             del o
 
     # 5. float32 accuracy against the certified float32 tables (GPU float32 results)
@@ -204,30 +222,38 @@ def main():
                         f"blocks/SM {best['blocks_per_sm']}: {best['Gelem_s']:.2f} Gelem/s")
         finally:
             _gpu.BLOCK, _gpu.BLOCKS_PER_SM = saved
-        # register caps (fewer registers, more resident warps), at the default launch shape
+        # compiler variants at the default launch shape: contraction into FMA, register cap
         base_opts = _gpu.NVRTC_OPTIONS
+        no_fmad = tuple(o for o in base_opts if not o.startswith("--fmad"))
+        variants = [("default " + " ".join(base_opts), base_opts),
+                    ("--fmad=true", no_fmad + ("--fmad=true",)),
+                    ("--maxrregcount=64", base_opts + ("--maxrregcount=64",)),
+                    ("--fmad=true --maxrregcount=64", no_fmad + ("--fmad=true", "--maxrregcount=64"))]
         try:
-            for cap in (None, 64, 48):
-                _gpu.NVRTC_OPTIONS = base_opts + ((f"--maxrregcount={cap}",) if cap else ())
+            for label, opts in variants:
+                _gpu.NVRTC_OPTIONS = opts
                 _gpu.reload()
                 t0 = time.perf_counter()
                 _gpu.compile_all()
                 tc = time.perf_counter() - t0
-                for name in ("log_iv", "log_kv"):
+                for name in funcs:
                     f = getattr(lb, name)
                     for dt in (np.float64, np.float32):
                         a, b = data[dt][0][:ns], data[dt][1][:ns]
                         o = cp.empty_like(a)
                         t = bench_call(cp, lambda: f(a, b, out=o), budget_s=0.2, max_reps=5)
                         regs = int(getattr(_gpu.get_kernel(name, dt), "num_regs", -1))
-                        res["regcap"].append({"function": name, "dtype": np.dtype(dt).name,
-                                              "maxrregcount": cap, "regs": regs,
-                                              "Gelem_s": ns / t / 1e9, "compile_s": tc})
-                        log(f"maxrregcount={cap}: {name} {np.dtype(dt).name} {regs} regs, "
-                            f"{ns / t / 1e9:.2f} Gelem/s")
+                        par, mism = parity_eps(name, cp.asnumpy(o[:m]), cpu_ref[(name, dt)], dt)
+                        res["variants"].append({"variant": label, "function": name,
+                                                "dtype": np.dtype(dt).name, "regs": regs,
+                                                "Gelem_s": ns / t / 1e9, "parity_eps": par,
+                                                "nonfinite_mismatch": mism, "compile_s": tc})
+                        log(f"[{label}] {name} {np.dtype(dt).name}: {regs} regs, "
+                            f"{ns / t / 1e9:.2f} Gelem/s, parity {par:.2f} eps ({mism} NaN/inf "
+                            f"mismatches), compile {tc:.1f} s")
                         del o
         except Exception as e:
-            log(f"register-cap sweep failed: {e!r}")
+            log(f"compiler-variant sweep failed: {e!r}")
         finally:
             _gpu.NVRTC_OPTIONS = base_opts
             _gpu.reload()
@@ -245,21 +271,24 @@ def _time_cpu(f, a, b):
 
 
 def _table(res):
-    lines = [
+    """Details first, the main table last."""
+    main = [
         f"GPU: {res['gpu']} ({res['sm_count']} SMs), CuPy {res['cupy']}; N = {res['n']:.0e}; "
         f"copy bandwidth {res['copy_bw_GBs']:.0f} GB/s (read+write); "
         f"first compile {res['compile_s']:.1f} s; CPU: {res['cpu_threads']} threads on "
         f"{res['cpu_n']:.0e} elements",
         "",
-        "| function | dtype | GPU Gelem/s | roofline Gelem/s | % roofline | target | CPU Gelem/s | GPU/CPU |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| function | dtype | GPU Gelem/s | roofline Gelem/s | % roofline | target | CPU Gelem/s | GPU/CPU | parity eps |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in res["rows"]:
         target = {"float32": 50, "float64": 25}[r["dtype"]] if r["function"] != "iv_ratio" else None
         ok = "" if target is None else (f"{target}% " + ("met" if r["pct_roofline"] >= target else "MISSED"))
-        lines.append(f"| {r['function']} | {r['dtype']} | {r['gpu_Gelem_s']:.2f} | "
+        main.append(f"| {r['function']} | {r['dtype']} | {r['gpu_Gelem_s']:.2f} | "
                      f"{r['roofline_Gelem_s']:.1f} | {r['pct_roofline']:.1f} | {ok} | "
-                     f"{r['cpu_Gelem_s']:.4f} | {r['speedup_vs_cpu']:.0f}x |")
+                     f"{r['cpu_Gelem_s']:.4f} | {r['speedup_vs_cpu']:.0f}x | "
+                     f"{r['parity_eps']:.2f}{'' if not r['nonfinite_mismatch'] else ' (%d NaN/inf!)' % r['nonfinite_mismatch']} |")
+    lines = []
     if "add_Gelem_s" in res:
         lines.append("")
         lines.append("memory-bound reference, cupy.add: " + ", ".join(
@@ -281,11 +310,14 @@ def _table(res):
         lines.append(f"launch sweep on {res['sweep_n']:.0e} elements, best (block, blocks/SM; 1048576 = one element per thread): " + "; ".join(
             f"{k[0]} {k[1]} ({s['block']}, {s['blocks_per_sm']}) {s['Gelem_s']:.2f}"
             for k, s in best.items()))
-    if res.get("regcap"):
-        lines.append("register caps (maxrregcount: regs, Gelem/s): " + "; ".join(
-            f"{r['function']} {r['dtype']} {r['maxrregcount'] or 'none'}: {r['regs']}, {r['Gelem_s']:.2f}"
-            for r in res["regcap"]))
-    return "\n".join(lines)
+    if res.get("variants"):
+        lines += ["", f"compiler variants ({res['sweep_n']:.0e} elements; parity = max eps vs CPU "
+                  f"on {res['cpu_n']:.0e}):", "",
+                  "| variant | function | dtype | regs | Gelem/s | parity eps |", "|---|---|---|---:|---:|---:|"]
+        for r in res["variants"]:
+            lines.append(f"| {r['variant']} | {r['function']} | {r['dtype']} | {r['regs']} | "
+                         f"{r['Gelem_s']:.2f} | {r['parity_eps']:.2f} |")
+    return "\n".join(lines + [""] + main)
 
 
 if __name__ == "__main__":

@@ -131,17 +131,27 @@ def test_parity_on_reference_inputs(cp, name, table, dtype):
     check_parity(cp, name, v, x, dtype, label=f"table {table}")
 
 
-def _random_inputs(n, seed, wide):
+def _random_inputs(name, n, seed, wide):
+    """Random inputs inside the domain where the CPU's accuracy is claimed and the function
+    is well conditioned: there, GPU and CPU can agree to a few eps. Outside it (iv_ratio for
+    v < 1/2, formed from a difference of logarithms; log I_v near the zeros of I_v for
+    negative non-integer v) both are only as good as the conditioning allows; negative
+    orders are covered by the reference table log_iv_neg and the special values."""
     rng = np.random.default_rng(seed)
-    if wide:  # the whole domain: v up to 1e8 (some negative), x from 1e-300 to 1e300
+    if wide:  # v up to 1e8, x from 1e-300 to 1e300
         v = 10.0 ** rng.uniform(-3, 8, n)
-        v[rng.random(n) < 0.1] *= -1
         ints = rng.random(n) < 0.05
-        v[ints] = np.round(v[ints])  # integer orders (I_{-n} = I_n)
+        v[ints] = np.round(v[ints])
+        if name == "log_kv":
+            v[rng.random(n) < 0.2] *= -1  # K_{-v} = K_v
+        elif name == "log_iv":
+            v[ints & (rng.random(n) < 0.5)] *= -1  # I_{-n} = I_n
         x = 10.0 ** rng.uniform(-300, 300, n)
     else:  # the benchmark's distribution
         v = 10.0 ** rng.uniform(-1, 3, n)
         x = 10.0 ** rng.uniform(-2, 3, n)
+    if name == "iv_ratio":
+        v = np.maximum(v, 0.5)
     return v, x
 
 
@@ -150,7 +160,7 @@ def _random_inputs(n, seed, wide):
 @pytest.mark.parametrize("name", list(FUNCS))
 @pytest.mark.parametrize("wide", [False, True], ids=["bench-range", "wide"])
 def test_parity_on_random_inputs(cp, name, dtype, wide):
-    v, x = _random_inputs(200_000, seed=zlib.crc32(f"{name}{wide}".encode()), wide=wide)
+    v, x = _random_inputs(name, 200_000, seed=zlib.crc32(f"{name}{wide}".encode()), wide=wide)
     if dtype == np.float32 and wide:
         x = np.clip(x, 1e-45, 3e38)
         v = np.clip(v, -3e38, 3e38)
@@ -171,8 +181,10 @@ def test_parity_near_region_boundaries(cp, name, dtype):
     x2 = v2 * rng.uniform(0.2, 0.3, n)
     v3 = rng.uniform(0, 3, n)
     x3 = 10.0 ** rng.uniform(-3, 0.5, n)
-    v = np.concatenate([v1, v2, v3, v3 - 0.5, np.round(v3)])
+    v = np.concatenate([v1, v2, v3, v3 + 0.5, np.round(v3)])
     x = np.concatenate([x1, x2, x3, x3, x3])
+    if name == "iv_ratio":
+        v = np.maximum(v, 0.5)
     check_parity(cp, name, v, x, dtype, label="boundaries")
 
 
@@ -188,6 +200,11 @@ SPECIAL_X = [0.0, -0.0, -1.0, -np.inf, 5e-324, 1e-300, 1e-5, 1.0, 24.0, 1e5, 1e3
 def test_special_values_match_cpu(cp, name, dtype):
     with np.errstate(all="ignore"):
         v, x = np.meshgrid(np.array(SPECIAL_V, dtype=dtype), np.array(SPECIAL_X, dtype=dtype))
+    if name == "iv_ratio":
+        # v < 1/2 with finite x > 0 is a difference of logarithms (see _random_inputs):
+        # keep only the special x there
+        keep = ~((v < 0.5) & (x > 0) & np.isfinite(x))
+        v, x = v[keep], x[keep]
     check_parity(cp, name, v, x, dtype, label="special values")
 
 
