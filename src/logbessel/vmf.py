@@ -610,8 +610,7 @@ def _wood_w(p, kappa, n, draws):
     t = xp.empty(n)
     todo = xp.arange(n)
     while todo.shape[0] > 0:
-        m = todo.shape[0]
-        # A little over-drawing saves rounds (the acceptance rate is above ~0.6).
+        m = todo.shape[0]        # redraw only the rejected ones (acceptance is >= ~0.6)
         z = draws.beta(a, m)
         u = draws.uniform(m)
         den = 1.0 - (1.0 - b) * z
