@@ -58,7 +58,8 @@ def test_dask_fit_equals_numpy_fit(data, method, weighted):
 
 
 def test_dask_fixed_iterations_equal_numpy(data):
-    """No stopping rule involved: 25 soft iterations from the same seeds."""
+    """tol=0: both run until the change is exactly zero or 25 iterations (where exactly
+    zero happens depends on summation order, so the counts may differ; the fits may not)."""
     X, _, means, _ = data
     init = random_directions(3, 24, np.random.default_rng(3))
     kw = dict(init=init, tol=0, max_iter=25)
@@ -66,7 +67,6 @@ def test_dask_fixed_iterations_equal_numpy(data):
         warnings.simplefilter("ignore", ConvergenceWarning)
         ref = VonMisesFisherMixture(3, **kw).fit(X)
         got = VonMisesFisherMixture(3, **kw).fit(chunked(X))
-    assert got.n_iter_ == ref.n_iter_
     np.testing.assert_allclose(got.means_, ref.means_, atol=1e-10)
     np.testing.assert_allclose(got.kappas_, ref.kappas_, rtol=1e-10)
 
