@@ -507,8 +507,13 @@ def fit(X, weights=None, method="mle", *, progress=None):
     callable, called with the fraction of rows processed (for long inputs).
 
     Cost: one pass over X (the unit-norm check and the sum share it, block by block),
-    then a few evaluations of A_p. Works on memory-mapped arrays (np.load(mmap_mode="r")).
+    then a few evaluations of A_p. Works on memory-mapped arrays (np.load(mmap_mode="r"));
+    a dask.array X is handed to ``logbessel.vmf_mixture.fit_dask`` (one distributed pass).
     """
+    if type(X).__module__.startswith("dask"):
+        # Dask arrays: one distributed pass for the resultant (logbessel.vmf_mixture).
+        from .vmf_mixture import fit_dask
+        return fit_dask(X, weights=weights, method=method)
     mu, kappa, _, _ = _fit(X, weights, method, progress)
     return mu, kappa
 
