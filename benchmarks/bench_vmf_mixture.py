@@ -99,9 +99,14 @@ def speed(n, p, k, repeat):
         return model._m_step(counts, res, wsum, p, d, rs, np, it=1)
 
     # interleaved, so that load from other processes hits both timings alike
-    t_gemm, t_em = interleaved([lambda: X @ means.T, lambda: em_iteration(data)], repeat)
+    stats = data.stats(means, kappa, const, False)
+    t_gemm, t_em, t_e, t_m = interleaved([
+        lambda: X @ means.T, lambda: em_iteration(data),
+        lambda: data.stats(means, kappa, const, False),
+        lambda: model._m_step(*stats[:2], stats[4], p, data, rs, np, it=1)], repeat)
     print(f"X @ means.T                       {t_gemm * 1e3:9.1f} ms")
-    print(f"EM iteration (NumPy)              {t_em * 1e3:9.1f} ms   ratio {t_em / t_gemm:5.2f}")
+    print(f"EM iteration (NumPy)              {t_em * 1e3:9.1f} ms   ratio {t_em / t_gemm:5.2f}"
+          f"   (statistics pass {t_e * 1e3:.1f} ms, M-step {t_m * 1e3:.1f} ms)")
 
     try:
         import dask
