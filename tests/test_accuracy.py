@@ -95,3 +95,19 @@ def test_iv_ratio_extremes_named_in_the_issue():
         assert m.sum() == 1, f"reference table lacks v={vv}, x={xx}"
         f = lb.iv_ratio(vv, xx)
         assert rel_error(f, hi[m], lo[m])[0] <= 2 * EPS64
+
+
+def test_iv_ratio_complement_against_certified():
+    # 1 - I_v/I_{v-1}: the reference is 1 - (ref_hi + ref_lo), exact in double-double where
+    # the ratio is >= 1/2; its certified radius (2^-70 relative to the ratio) is below
+    # 0.1 eps relative to the complement where the complement is >= 1e-4.
+    v, x, hi, lo, _ = load("iv_ratio")
+    m = (v >= 1.0) & (hi >= 0.5) & (1.0 - hi >= 1e-4)
+    v, x, hi, lo = v[m], x[m], hi[m], lo[m]
+    c_hi = 1.0 - hi  # exact (Sterbenz)
+    f = lb.iv_ratio_complement(v, x)
+    err = np.abs((f - c_hi) + lo) / c_hi / EPS64
+    assert m.sum() > 500
+    assert np.median(err) <= 1.0 and err.max() <= 4.0, (np.median(err), err.max(), v[np.argmax(err)], x[np.argmax(err)])
+    # where the ratio is close to 1, 1 - iv_ratio would lose digits that this keeps
+    assert lb.iv_ratio_complement(1.0, 1e8) == pytest.approx(0.5e-8 + 0.125e-16, rel=4 * EPS64)

@@ -48,12 +48,14 @@ LOGBESSEL_INLINE double iv_ratio_cf(double v, double x) {
     return x / (2.0 * v + t);
 }
 
-LOGBESSEL_INLINE double iv_ratio_series(double v, double x) {
+// Region 2 in double-double: x/(2v) * S_v / S_{v-1}.
+LOGBESSEL_INLINE dd iv_ratio_series_dd(double v, double x) {
     const dd q = dd_div(i_series_sum_dd(v, x), i_series_sum_dd(v - 1.0, x));
-    return x / (2.0 * v) * (q.hi + q.lo);
+    return dd_mul(q, dd_div(dd{x, 0.0}, dd{2.0 * v, 0.0}));
 }
 
-LOGBESSEL_INLINE double iv_ratio_uniform(double v, double x) {
+// log(I_v/I_{v-1}) by the uniform expansions (region 3).
+LOGBESSEL_INLINE double iv_log_ratio_uniform(double v, double x) {
     const double w = v - 1.0;
     const double rv = hypot_pos(v, x);
     const double rw = hypot_pos(fabs(w), x);
@@ -69,7 +71,7 @@ LOGBESSEL_INLINE double iv_ratio_uniform(double v, double x) {
     debye_corrections(v, rv, sIv, sKv);
     debye_corrections(fabs(w), rw, sIw, sKw);
     const double dS = log1p((sIv - sIw) / (1.0 + sIw));
-    return exp(dF + dlogr + dS);
+    return dF + dlogr + dS;
 }
 
 }  // namespace detail
@@ -84,13 +86,34 @@ LOGBESSEL_INLINE double iv_ratio(double v, double x) {
         if (v == inf_value()) return 0.0;
         if (x < detail::RATIO_CF_Z * v) return detail::iv_ratio_cf(v, x);
         if (detail::hypot_pos(v - 1.0, x) < detail::DEBYE_R_MIN)
-            return detail::iv_ratio_series(v, x);
-        return detail::iv_ratio_uniform(v, x);
+            return detail::iv_ratio_series_dd(v, x).hi;
+        return exp(detail::iv_log_ratio_uniform(v, x));
     }
     // v < 1/2: from the logarithms (NaN where either function is not positive).
     return exp(log_iv(v, x) - log_iv(v - 1.0, x));
 }
 
 LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double(v), double(x))); }
+
+// 1 - I_v(x)/I_{v-1}(x), with full relative accuracy where the ratio is close to 1 (large x):
+// there it is -expm1 of the log ratio of the uniform expansions, not a difference of
+// nearly equal numbers. Accurate to a few eps for v >= 1 (for 1/2 <= v < 1 and x up to ~24,
+// where the ratio tends to 1 exponentially fast, the double-double series limits it). x = 0 -> 1, x = inf -> 0.
+LOGBESSEL_INLINE double iv_ratio_complement(double v, double x) {
+    if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
+    if (v >= 0.5 && x != 0.0 && x != inf_value() && v != inf_value() &&
+        !(x < detail::RATIO_CF_Z * v) && !(detail::hypot_pos(v - 1.0, x) < detail::DEBYE_R_MIN))
+        return -expm1(detail::iv_log_ratio_uniform(v, x));
+    if (v >= 0.5 && x > 0.0 && !(x < detail::RATIO_CF_Z * v) &&
+        detail::hypot_pos(v - 1.0, x) < detail::DEBYE_R_MIN) {
+        const detail::dd c = detail::dd_sub(detail::dd{1.0, 0.0}, detail::iv_ratio_series_dd(v, x));
+        return c.hi + c.lo;
+    }
+    return 1.0 - iv_ratio(v, x);
+}
+
+LOGBESSEL_INLINE float iv_ratio_complement(float v, float x) {
+    return float(iv_ratio_complement(double(v), double(x)));
+}
 
 }  // namespace logbessel

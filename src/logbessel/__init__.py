@@ -69,6 +69,20 @@ _DERIV_DOC = """{name}(v, x, /, out=None, **ufunc_kwargs)
     Accuracy (float64, against arb references): {acc}
 """
 
+iv_ratio_complement = make_public("iv_ratio_complement", _core.iv_ratio_complement,
+                                  """iv_ratio_complement(v, x, /, out=None, **ufunc_kwargs)
+
+    1 - I_v(x) / I_{v-1}(x), with full relative accuracy where the ratio is close to 1.
+
+    For large x the ratio tends to 1 (1 - ratio ~ (v - 1/2)/x), so 1 - iv_ratio(v, x) loses
+    the digits that matter; this function takes -expm1 of the log ratio of the uniform
+    expansions there instead. A few eps relative for v >= 1 (for 1/2 <= v < 1 and x up to
+    about 24 it is 1 - iv_ratio). x = 0 -> 1, x = inf -> 0. The von Mises-Fisher layer uses it
+    for 1 - A_p(kappa) at large kappa.
+
+    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
+""")
+
 log_iv_dx = make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
     name="log_iv_dx", what="d/dx log I_v(x) = I_v'(x) / I_v(x)",
     how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion.",
@@ -98,6 +112,7 @@ class ufuncs:  # namespace of the raw numpy ufuncs
     log_iv = _core.log_iv
     log_kv = _core.log_kv
     iv_ratio = _core.iv_ratio
+    iv_ratio_complement = _core.iv_ratio_complement
     log_iv_dx = _core.log_iv_dx
     log_kv_dx = _core.log_kv_dx
     log_iv_dv = _core.log_iv_dv
@@ -113,5 +128,5 @@ def __getattr__(name):  # lazy submodules: logbessel.vmf
     raise AttributeError(f"module 'logbessel' has no attribute {name!r}")
 
 
-__all__ = ["log_iv", "log_kv", "iv_ratio", "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv",
+__all__ = ["log_iv", "log_kv", "iv_ratio", "iv_ratio_complement", "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv",
            "ufuncs", "vmf", "__version__"]
