@@ -108,6 +108,6 @@ def test_iv_ratio_complement_against_certified():
     f = lb.iv_ratio_complement(v, x)
     err = np.abs((f - c_hi) + lo) / c_hi / EPS64
     assert m.sum() > 500
-    assert np.median(err) <= 1.0 and err.max() <= 4.0, (np.median(err), err.max(), v[np.argmax(err)], x[np.argmax(err)])
+    assert np.median(err) <= 1.0 and err.max() <= 3.0, (np.median(err), err.max(), v[np.argmax(err)], x[np.argmax(err)])
     # where the ratio is close to 1, 1 - iv_ratio would lose digits that this keeps
     assert lb.iv_ratio_complement(1.0, 1e8) == pytest.approx(0.5e-8 + 0.125e-16, rel=4 * EPS64)

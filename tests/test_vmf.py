@@ -5,8 +5,8 @@ marginal of w = mu^T x, reproducibility, memory), error messages, and CuPy parit
 
 Accuracy budgets (only ever shrink):
     log_normalizer   |f - ref| / max(1, |ref|) <= LOGNORM_BUDGET eps on the table
-    kappa_mle        |k - ref| / ref <= max(1e-12, KAPPA_COND_FACTOR * cond * eps),
-                     cond = rbar / (kappa A_p'(kappa)) the root's condition number
+    kappa_mle        |k - ref| / ref <= KAPPA_BUDGET on every row, also where the root's
+                     condition number cond = rbar / (kappa A_p'(kappa)) is huge
     mean_resultant_length  A_p(kappa_ref) = rbar to MRL_BUDGET eps relative
 Statistical tests use fixed seeds (deterministic) and thresholds from the standard error.
 """
@@ -24,8 +24,7 @@ from logbessel import vmf
 from refdata import EPS64, load, log_error, rel_error
 
 LOGNORM_BUDGET = 16.0       # measured max 8.7 eps (p = 819, kappa = 2183)
-KAPPA_WELL_BUDGET = 1e-12   # cond < 1e4: measured max 1.5e-13
-KAPPA_COND_FACTOR = 1.0     # measured max 0.24 cond * eps
+KAPPA_BUDGET = 2e-15        # all rows, cond up to ~1e10: measured max 8.7e-16
 MRL_BUDGET = 8.0
 
 
@@ -205,12 +204,11 @@ def test_kappa_mle_reference_table():
     dA = (1 - A) * (1 + A) - (p - 1) * A / hi
     cond = r / (hi * dA)
     well = cond < 1e4
-    assert well.sum() > 250
-    assert err[well].max() <= KAPPA_WELL_BUDGET, (p[well][np.argmax(err[well])],
-                                                  r[well][np.argmax(err[well])])
-    allowed = np.maximum(KAPPA_WELL_BUDGET, KAPPA_COND_FACTOR * cond * EPS64)
-    worst = int(np.argmax(err / allowed))
-    assert err[worst] <= allowed[worst], (p[worst], r[worst], err[worst], cond[worst])
+    assert well.sum() > 250 and (~well).sum() > 50
+    # The residual uses 1 - A_p from iv_ratio_complement, so even the ill-conditioned roots
+    # (rbar within 1e-10 of 1, cond up to ~1e10) come out to a few eps of the exact root.
+    worst = int(np.argmax(err))
+    assert err[worst] <= KAPPA_BUDGET, (p[worst], r[worst], err[worst], cond[worst])
 
 
 def test_kappa_mle_scalar_equals_vector():

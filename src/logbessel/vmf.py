@@ -40,6 +40,7 @@ import warnings
 import numpy as np
 
 from . import iv_ratio as _iv_ratio
+from . import iv_ratio_complement as _iv_ratio_complement
 from . import log_iv as _log_iv
 from ._dispatch import _is_cupy
 
@@ -254,8 +255,10 @@ def _solve_kappa(xp, r, p):
     Newton's iterates from the left stay left of the root and increase monotonically
     (quadratic convergence). The bracket is kept up to date from the sign of the residual,
     and any step that would leave it is replaced by bisection (a safeguard against the
-    residual's rounding, which dominates when r is within ~1e-6 of 1). An element stops
-    when its step is below 4 eps relative or its residual is at the rounding level of A_p.
+    residual's rounding). For r >= 1/2 the residual is formed as (1 - r) - (1 - A_p), with
+    1 - A_p from ``iv_ratio_complement``, so it stays relatively accurate as r -> 1. An
+    element stops when its step is below 4 eps relative or its residual is at the rounding
+    level of A_p (of 1 - A_p for r >= 1/2).
     """
     lo, hi = _amos_bracket(r, p)
     k = lo.copy()
@@ -264,14 +267,22 @@ def _solve_kappa(xp, r, p):
         if active.shape[0] == 0:
             break
         ka, ra, pa = k[active], r[active], p[active]
-        A = _iv_ratio(0.5 * pa, ka)
-        f = A - ra
+        # residual A - r: for r >= 1/2 as (1 - r) - (1 - A), with 1 - r exact and 1 - A from
+        # iv_ratio_complement, so it keeps its relative accuracy as r -> 1
+        C = _iv_ratio_complement(0.5 * pa, ka)
+        A = 1.0 - C
+        high = ra >= 0.5
+        f = xp.where(high, (1.0 - ra) - C, _iv_ratio(0.5 * pa, ka) - ra)
+        A = xp.where(high, A, f + ra)
+        scale = xp.where(high, C, A)
         lo_a = xp.where(f < 0, ka, lo[active])
         hi_a = xp.where(f > 0, ka, hi[active])
-        kn = ka - f / _dA(A, pa, ka)
-        outside = ~((kn > lo_a) & (kn < hi_a))
+        d = _dA(A, pa, ka)
+        usable = d > 0  # A_p' rounds to 0 (or below) for huge kappa: bisect there
+        kn = ka - f / xp.where(usable, d, 1.0)
+        outside = ~((kn > lo_a) & (kn < hi_a) & usable)
         kn = xp.where(outside, 0.5 * (lo_a + hi_a), kn)
-        settled = (f == 0) | (xp.abs(f) <= 2 * _EPS * A) | (xp.abs(kn - ka) <= 4 * _EPS * ka) \
+        settled = (f == 0) | (xp.abs(f) <= 2 * _EPS * scale) | (xp.abs(kn - ka) <= 4 * _EPS * ka) \
             | (hi_a - lo_a <= 4 * _EPS * hi_a)
         kn = xp.where(f == 0, ka, kn)
         k[active] = kn
@@ -292,10 +303,7 @@ def kappa_mle(rbar, p):
     (kappa ~ (p-1)/(2(1-rbar))) regimes.
 
     Accuracy against certified (arb) roots, p in [2, 1e7], rbar in [1e-8, 1 - 1e-10]:
-    <= 1e-12 relative, or within the condition number of the root,
-    cond = rbar / (kappa A_p'(kappa)) ~ 1/(1 - rbar), times eps where that is larger
-    (rbar within ~1e-4 of 1; there a double A_p close to 1 cannot resolve the residual
-    any better).
+    <= 1e-12 relative (the residual near rbar = 1 uses 1 - A_p from iv_ratio_complement).
     """
     xp = _namespace(rbar, p)
     dtype = _out_dtype(rbar)
