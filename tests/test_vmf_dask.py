@@ -180,3 +180,32 @@ def test_cache_blocked_statistics_equal_whole(data, monkeypatch):
         da.from_array(X, chunks=(900, p)), weights=da.from_array(w, chunks=900))
     np.testing.assert_allclose(got.kappas_, ref.kappas_, rtol=1e-10)
     np.testing.assert_allclose(got.means_, ref.means_, atol=1e-10)
+
+
+def test_fit_dask_reads_once_and_matches_vmf_fit_conventions(data):
+    X, _, _, w = data
+    reads = []
+
+    def source(block):
+        reads.append(1)
+        return block
+
+    base = da.from_array(X, chunks=(300, 24))
+    Xd = base.map_blocks(source, dtype=X.dtype, meta=np.empty((0, 0)))
+    mu, kappa = vmf.fit(Xd, weights=da.from_array(w, chunks=300))
+    assert len(reads) == base.numblocks[0]  # one read of every chunk
+    mu0, k0 = vmf.fit(X, weights=w)
+    np.testing.assert_allclose(mu, mu0, atol=1e-12)
+    assert kappa == pytest.approx(k0, rel=1e-12)
+    # the edge cases of vmf.fit
+    same = np.tile(X[0], (50, 1))
+    with pytest.warns(RuntimeWarning, match="all rows of X are the same unit vector"):
+        assert fit_dask(da.from_array(same, chunks=20))[1] == np.inf
+    pair = np.vstack([X[:1], -X[:1]])
+    with pytest.warns(RuntimeWarning, match="weighted sum of the rows is exactly zero"):
+        mu, kappa = fit_dask(da.from_array(pair, chunks=1))
+    assert kappa == 0.0 and np.all(np.isnan(mu))
+    with pytest.raises(ValueError, match="fit: unknown method 'bogus'"):
+        fit_dask(da.from_array(X, chunks=300), method="bogus")
+    with pytest.raises(ValueError, match="X must have unit-norm rows"):
+        fit_dask(da.from_array(2 * X, chunks=300))

@@ -411,32 +411,67 @@ def _check_weights(weights, X):
 
 def fit_dask(X, weights=None, method="mle"):
     """Maximum-likelihood (mu, kappa) of one vMF distribution from a Dask array of unit
-    rows, in one pass: the weighted resultant sum_i w_i x_i and the total weight are
-    computed together by one ``dask.compute``; the rest is the same as for a NumPy array
-    (mu = r / |r|, rbar = |r| / sum w, kappa from rbar by `method`).
+    rows (chunked along rows), reading the data once: the checks (finite entries, unit
+    rows), the weighted resultant r = sum_i w_i x_i and the total weight are computed
+    together by one ``dask.compute``; then, as in ``logbessel.vmf.fit``, mu = r / |r|,
+    rbar = |r| / sum w and kappa from rbar by `method` (one of vmf.FIT_METHODS).
 
-    `method`: "mle" (exact, kappa_mle) or "banerjee" (the closed-form approximation of
-    Banerjee et al. 2005, eq. 4.4). Returns NumPy (or CuPy, for CuPy chunks) results."""
+    Same conventions as ``logbessel.vmf.fit`` (which hands Dask arrays to this function):
+    a zero resultant warns and returns (NaN vector, 0.0); rows (with positive weight) all
+    equal warn and return kappa = inf. Results are NumPy (CuPy for CuPy chunks)."""
+    vmf = _vmf()
+    methods = tuple(getattr(vmf, "FIT_METHODS", ("mle",)))
+    if method not in methods:
+        raise ValueError(f"fit: unknown method {method!r}; choose one of "
+                         + ", ".join(repr(m) for m in methods))
     if not _is_dask(X):
         raise ValueError("fit_dask expects a dask.array; use logbessel.vmf.fit for "
                          "NumPy or CuPy arrays")
+    da = _da()
     X = _check_X(X)
-    _check_values(X)
-    if X.shape[0] < 1:
-        raise ValueError("X must have at least one row")
-    p = X.shape[1]
+    n, p = X.shape
+    if n < 1:
+        raise ValueError("fit: X has no rows; at least 1 is needed")
+    if p < 2:
+        raise ValueError(f"fit: p = X.shape[1] must be >= 2 (vectors on the sphere "
+                         f"S^(p-1)); got p = {p}")
     w = _check_weights(weights, X)
+    Xf = X.astype(np.float64)
+    norms = da.sqrt((Xf ** 2).sum(axis=1))
     if w is None:
-        r, total = _compute(X.astype(np.float64).sum(axis=0), X.shape[0])
+        r, total, live = Xf.sum(axis=0), n, Xf
     else:
-        r, total = _compute((X.astype(np.float64) * w[:, None]).sum(axis=0), w.sum())
+        r, total = (Xf * w[:, None]).sum(axis=0), w.sum()
+        live = da.where((w > 0)[:, None], Xf, np.nan)
+    # one compute, one read: checks, resultant, weight, and the spread of the live rows
+    finite, lo, hi, r, total, cmax, cmin = _compute(
+        da.isfinite(X).all(), norms.min(), norms.max(), r, total,
+        da.nanmax(live, axis=0), da.nanmin(live, axis=0))
+    if not bool(finite):
+        raise ValueError("X contains NaN or infinity")
+    tol = _unit_tol(X.dtype)
+    if abs(float(lo) - 1.0) > tol or abs(float(hi) - 1.0) > tol:
+        raise ValueError(f"X must have unit-norm rows (points on the sphere); row norms "
+                         f"range over [{float(lo):.6g}, {float(hi):.6g}], allowed 1 +- "
+                         f"{tol:g}. Normalise first, e.g. X / np.linalg.norm(X, axis=1, "
+                         f"keepdims=True)")
     xp = _namespace(X)
-    norm = float(np.sqrt((_to_host(r) ** 2).sum()))
-    if not norm > 0:
-        raise ValueError("the weighted resultant of X is zero: the mean direction is "
-                         "undefined")
-    mu = xp.asarray(r) / norm
-    rbar = min(norm / float(total), _RBAR_MAX)
+    r_host = _to_host(r)
+    length = float(np.sqrt(r_host @ r_host))
+    if length == 0.0:
+        warnings.warn("fit: the weighted sum of the rows is exactly zero; the mean direction "
+                      "is undefined (mu is returned as NaN) and kappa = 0", RuntimeWarning,
+                      stacklevel=2)
+        return xp.full(p, xp.nan), 0.0
+    mu = xp.asarray(r) / length
+    rbar = length / float(total)
+    eps = float(np.finfo(np.float64).eps)
+    if rbar >= 1.0 - 16 * eps:
+        if np.array_equal(_to_host(cmax), _to_host(cmin)):
+            warnings.warn("fit: all rows of X are the same unit vector (rbar = 1); the "
+                          "maximum-likelihood kappa is infinite", RuntimeWarning, stacklevel=2)
+            return mu, math.inf
+        rbar = min(rbar, 1.0 - eps / 2)  # rounding pushed the mean length to 1
     return mu, _kappa_from_rbar(rbar, p, method)
 
 
