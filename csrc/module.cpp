@@ -79,6 +79,8 @@ double log_kv_d(double v, double x) { return logbessel::log_kv(v, x); }
 float log_kv_f(float v, float x) { return logbessel::log_kv(v, x); }
 double iv_ratio_d(double v, double x) { return logbessel::iv_ratio(v, x); }
 float iv_ratio_f(float v, float x) { return logbessel::iv_ratio(v, x); }
+double vmf_lognorm_d(double p, double k) { return logbessel::vmf_log_normalizer(p, k); }
+float vmf_lognorm_f(float p, float k) { return logbessel::vmf_log_normalizer(p, k); }
 double iv_ratio_c_d(double v, double x) { return logbessel::iv_ratio_complement(v, x); }
 float iv_ratio_c_f(float v, float x) { return logbessel::iv_ratio_complement(v, x); }
 double log_iv_dx_d(double v, double x) { return logbessel::log_iv_dx(v, x); }
@@ -95,6 +97,7 @@ void* kData[] = {nullptr, nullptr};
 PyUFuncGenericFunction kLogIv[] = {loop<float, log_iv_f>, loop<double, log_iv_d>};
 PyUFuncGenericFunction kLogKv[] = {loop<float, log_kv_f>, loop<double, log_kv_d>};
 PyUFuncGenericFunction kRatio[] = {loop<float, iv_ratio_f>, loop<double, iv_ratio_d>};
+PyUFuncGenericFunction kVmfLogNorm[] = {loop<float, vmf_lognorm_f>, loop<double, vmf_lognorm_d>};
 PyUFuncGenericFunction kRatioC[] = {loop<float, iv_ratio_c_f>, loop<double, iv_ratio_c_d>};
 PyUFuncGenericFunction kLogIvDx[] = {loop<float, log_iv_dx_f>, loop<double, log_iv_dx_d>};
 PyUFuncGenericFunction kLogKvDx[] = {loop<float, log_kv_dx_f>, loop<double, log_kv_dx_d>};
@@ -116,6 +119,8 @@ PYBIND11_MODULE(_core, m) {
     m.attr("log_iv") = make_ufunc(kLogIv, "log_iv", "log_iv(v, x): log of the modified Bessel function I_v(x).");
     m.attr("log_kv") = make_ufunc(kLogKv, "log_kv", "log_kv(v, x): log of the modified Bessel function K_v(x).");
     m.attr("iv_ratio") = make_ufunc(kRatio, "iv_ratio", "iv_ratio(v, x): I_v(x) / I_{v-1}(x).");
+    m.attr("vmf_log_normalizer") = make_ufunc(kVmfLogNorm, "vmf_log_normalizer",
+                                               "vmf_log_normalizer(p, kappa): log C_p(kappa) of the von Mises-Fisher density.");
     m.attr("iv_ratio_complement") = make_ufunc(kRatioC, "iv_ratio_complement",
                                                 "iv_ratio_complement(v, x): 1 - I_v(x) / I_{v-1}(x).");
     m.attr("log_iv_dx") = make_ufunc(kLogIvDx, "log_iv_dx", "log_iv_dx(v, x): d/dx log I_v(x).");

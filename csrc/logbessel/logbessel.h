@@ -5,3 +5,4 @@
 #include "iv_ratio.h"
 #include "log_iv.h"
 #include "log_kv.h"
+#include "vmf.h"

@@ -42,7 +42,12 @@ import numpy as np
 from . import iv_ratio as _iv_ratio
 from . import iv_ratio_complement as _iv_ratio_complement
 from . import log_iv as _log_iv
-from ._dispatch import _is_cupy
+from . import _core
+from ._dispatch import _is_cupy, make_public
+
+_vmf_log_normalizer = make_public(
+    "vmf_log_normalizer", _core.vmf_log_normalizer,
+    "vmf_log_normalizer(p, kappa): log C_p(kappa), elementwise (see log_normalizer).")
 
 __all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_METHODS",
            "VonMisesFisher", "UNIT_NORM_TOL"]
@@ -144,32 +149,9 @@ def _log_uniform_density(xp, p):
 
 
 def _log_normalizer(xp, p, kappa):
-    nu = 0.5 * p - 1.0
-    small = kappa * kappa < 2.0 * p
-    out = xp.empty(kappa.shape, dtype=xp.float64)
-    if bool(xp.any(small)):
-        ks, ps = kappa[small], p[small]
-        nus = 0.5 * ps - 1.0
-        q = 0.25 * ks * ks
-        term = xp.ones_like(ks)
-        total = xp.zeros_like(ks)
-        for j in range(1, _SERIES_TERMS + 1):
-            term = term * q / (j * (j + nus))
-            total = total + term
-            if j % 8 == 0 and not bool(xp.any(term > 1e-17 * (1.0 + total))):
-                break
-        out[small] = _log_uniform_density(xp, ps) - xp.log1p(total)
-    big = ~small
-    if bool(xp.any(big)):
-        kb, pb, nub = kappa[big], p[big], nu[big]
-        with np.errstate(invalid="ignore"):
-            val = nub * xp.log(kb) - 0.5 * pb * _LOG_2PI - _log_iv(nub, kb)
-        # kappa = inf: the density concentrates on mu, C_p -> 0.
-        val = xp.where(xp.isinf(kb), -xp.inf, val)
-        out[big] = val
-    # NaN inputs propagate: NaN fails both predicates above only for kappa; p NaN lands
-    # in `big` and gives NaN through log_iv.
-    return out
+    # csrc/logbessel/vmf.h: series below kappa^2 = 2p, the uniform expansion with the
+    # cancelling leading terms in double-double above (NumPy ufunc or CUDA kernel).
+    return _vmf_log_normalizer(p, kappa)
 
 
 def log_normalizer(p, kappa):
@@ -183,9 +165,9 @@ def log_normalizer(p, kappa):
     I_nu with its leading power divided out); kappa = inf gives -inf. NaN propagates.
 
     Accuracy: |f - ref| / max(1, |ref|) <= 1e-14 against certified (arb) values for
-    p in [2, 1e7], kappa in [0, 1e10], except very close to the zero of log C_p (which
-    exists for p >= 20): there the error is a few eps times the size of the terms
-    (p/2) |log kappa| and kappa that cancel, not times |log C_p|.
+    p in [2, 1e7], kappa in [0, 1e10], including the zero of log C_p (which exists for
+    p >= 20): there the terms of size (p/2) log kappa that cancel are summed in
+    double-double (csrc/logbessel/vmf.h).
 
     Raises ValueError for p < 2 or kappa < 0.
     """

@@ -280,6 +280,30 @@ def eval_vmf_lognorm(p, kappa):
     return certify(f, "arb")
 
 
+def _vmf_lognorm_zero(p):
+    """kappa (a float) with log C_p(kappa) ~ 0, by bisection in log kappa on arb midpoints;
+    None if log C_p has no sign change on [1e-3, 1e12]."""
+    def g(k):
+        ctx.prec = 256
+        P, K = arb(p), arb(k)
+        nu = P / 2 - 1
+        return float((nu * K.log() - P / 2 * (2 * arb.pi()).log() - K.bessel_i(nu).log()).mid())
+    lo, hi = 1e-3, 1e12
+    glo, ghi = g(lo), g(hi)
+    if glo * ghi > 0:
+        return None
+    for _ in range(200):
+        mid = (lo * hi) ** 0.5
+        if mid in (lo, hi):
+            break
+        gm = g(mid)
+        if (gm > 0) == (glo > 0):
+            lo, glo = mid, gm
+        else:
+            hi = mid
+    return lo
+
+
 def _vmf_A(p, kappa_arb):
     v = arb(p) / 2
     return kappa_arb.bessel_i(v) / kappa_arb.bessel_i(v - 1)
@@ -749,6 +773,18 @@ def table_vmf_lognorm():
             pts.append((p, loguniform(rng, 1e-10, 1e10)))
         else:
             pts.append((p, p * uniform(rng, 0.1, 3.0)))
+    # Around the zero of log C_p (it exists for p >~ 20, at kappa ~ 17 (p/2) for large p):
+    # there log C_p is a small difference of terms ~ (p/2) log kappa, so an implementation
+    # that rounds those terms shows up here. The zero is located by bisection on arb
+    # midpoints (to place the points only; each value is certified as usual).
+    for p in (20.0, 21.0, 50.0, 128.0, 1000.0, 2048.0, 1e4, 32768.0, 1e5, 1e6, 1e7):
+        k0 = _vmf_lognorm_zero(p)
+        if k0 is None:
+            continue
+        pts.append((p, k0))
+        for d in (1e-13, 1e-10, 1e-7, 1e-5, 1e-3, 1e-2):
+            pts.append((p, k0 * (1 + d)))
+            pts.append((p, k0 * (1 - d)))
     pts = _dedup_sort(pts)
     rows, skipped = [], []
     prog = Progress("vmf_lognorm", len(pts))
