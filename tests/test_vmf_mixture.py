@@ -249,6 +249,18 @@ def test_init_options_and_convergence_warning(blobs):
     assert m.n_iter_ == 1 and m.converged_ is False
 
 
+def test_n_init_keeps_the_best_run(blobs):
+    X, _, _ = blobs
+    rng = np.random.default_rng(9)
+    lbs = []
+    for _ in range(4):  # the same stream of seeds as n_init=4 draws
+        lbs.append(VonMisesFisherMixture(3, init="random", random_state=rng).fit(X).lower_bound_)
+    multi = VonMisesFisherMixture(3, init="random", n_init=4,
+                                  random_state=np.random.default_rng(9)).fit(X)
+    assert multi.lower_bound_ == pytest.approx(max(lbs), rel=1e-12)
+    assert VonMisesFisherMixture(3).get_params()["n_init"] == 1
+
+
 def test_float32_input(blobs):
     X, _, _ = blobs
     m64 = VonMisesFisherMixture(3, random_state=0).fit(X)
@@ -351,6 +363,8 @@ def test_bad_options(small):
         VonMisesFisherMixture(2, init=small[:3]).fit(small)
     with pytest.raises(ValueError, match="init must have unit-norm rows"):
         VonMisesFisherMixture(2, init=2 * small[:2]).fit(small)
+    with pytest.raises(ValueError, match="n_init must be a positive integer"):
+        VonMisesFisherMixture(2, n_init=0).fit(small)
     with pytest.raises(ValueError, match="max_iter must be a positive integer"):
         VonMisesFisherMixture(2, max_iter=0).fit(small)
     with pytest.raises(ValueError, match="tol must be a non-negative number"):

@@ -507,6 +507,9 @@ class VonMisesFisherMixture:
         probability proportional to weight x distance), k random rows, or given means.
         The rows are then assigned to the nearest seed and one M-step gives the initial
         weights, means and concentrations.
+    n_init : int
+        Number of initialisations (for string `init`); the run with the highest final
+        log-likelihood is kept (EM only finds a local maximum).
     max_iter : int
         Maximum number of EM iterations (each reads the data once).
     tol : float
@@ -527,14 +530,15 @@ class VonMisesFisherMixture:
     along rows (one dask.compute, i.e. one read of the data, per iteration).
     """
 
-    _param_names = ("n_components", "method", "init", "max_iter", "tol", "random_state",
-                    "verbose")
+    _param_names = ("n_components", "method", "init", "n_init", "max_iter", "tol",
+                    "random_state", "verbose")
 
-    def __init__(self, n_components=1, *, method="soft", init="kmeans++", max_iter=100,
-                 tol=1e-6, random_state=None, verbose=0):
+    def __init__(self, n_components=1, *, method="soft", init="kmeans++", n_init=1,
+                 max_iter=100, tol=1e-6, random_state=None, verbose=0):
         self.n_components = n_components
         self.method = method
         self.init = init
+        self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
@@ -568,6 +572,9 @@ class VonMisesFisherMixture:
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer)) \
                 or self.max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) \
+                or self.n_init < 1:
+            raise ValueError(f"n_init must be a positive integer, got {self.n_init!r}")
         if not (isinstance(self.tol, (int, float, np.floating)) and self.tol >= 0):
             raise ValueError(f"tol must be a non-negative number, got {self.tol!r}")
         if isinstance(self.init, str) and self.init not in ("kmeans++", "random"):
@@ -592,15 +599,42 @@ class VonMisesFisherMixture:
         say.start(f"VonMisesFisherMixture: n={n} p={p} k={k} method={self.method} "
                   f"backend={'dask' if data.dask else xp.__name__}")
 
+        best = None
+        n_init = self.n_init if isinstance(self.init, str) else 1
+        for run in range(n_init):
+            if n_init > 1:
+                say.start(f"initialisation {run + 1}/{n_init}")
+            result = self._fit_once(data, rng, say, hard)
+            if best is None or result[1] > best[1]:
+                best = result
+        params, ll, it, converged, change = best
+        if not converged:
+            warnings.warn(f"EM did not converge in max_iter={self.max_iter} iterations "
+                          f"(last change of the mean log-likelihood {change:.3g}); raise "
+                          f"max_iter or tol", ConvergenceWarning, stacklevel=2)
+
+        means, kappa, log_w = params
+        self.means_ = means
+        self.kappas_ = xp.asarray(kappa)
+        self.weights_ = xp.asarray(np.exp(log_w))
+        self.n_iter_ = it
+        self.converged_ = converged
+        self.lower_bound_ = float(ll)
+        self.n_features_in_ = p
+        return self
+
+    def _fit_once(self, data, rng, say, hard):
+        """One EM run from one initialisation: (params, mean log-lik, n_iter, converged,
+        last change)."""
+        xp, k, p = data.xp, self.n_components, data.p
         seeds = self._seeds(data, rng)
         # initial parameters: nearest-seed assignment (equal weights and kappas), M-step
-        k_ones, zeros = np.ones(k), np.zeros(k)
-        counts, res, _, _, wsum = data.stats(seeds, k_ones, zeros, True)
+        counts, res, _, _, wsum = data.stats(seeds, np.ones(k), np.zeros(k), True)
         params = self._m_step(counts, res, wsum, p, data, rng, xp, it=0)
 
         prev = -np.inf
         converged = False
-        ll = -np.inf
+        ll = change = -np.inf
         for it in range(1, self.max_iter + 1):
             means, kappa, log_w = params
             const = _vmf().log_normalizer(p, kappa) + log_w
@@ -616,20 +650,7 @@ class VonMisesFisherMixture:
             params = self._m_step(counts, res, wsum, p, data, rng, xp, it=it)
             prev = ll
         say.finish(converged, it)
-        if not converged:
-            warnings.warn(f"EM did not converge in max_iter={self.max_iter} iterations "
-                          f"(last change of the mean log-likelihood {change:.3g}); raise "
-                          f"max_iter or tol", ConvergenceWarning, stacklevel=2)
-
-        means, kappa, log_w = params
-        self.means_ = means
-        self.kappas_ = xp.asarray(kappa)
-        self.weights_ = xp.asarray(np.exp(log_w))
-        self.n_iter_ = it
-        self.converged_ = converged
-        self.lower_bound_ = float(ll)
-        self.n_features_in_ = p
-        return self
+        return params, ll, it, converged, change
 
     def fit_predict(self, X, y=None, weights=None):
         return self.fit(X, weights=weights).predict(X)
