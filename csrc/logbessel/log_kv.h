@@ -56,30 +56,18 @@ LOGBESSEL_INLINE void k_temme_series(double mu, double x, double& logk, double& 
 // Region 2b, first half: rt = x K_{v+1}(x) / K_v(x) for v >= -1/2, x > 2, from
 //   rt = v + 1/2 + x + (v^2 - 1/4) t,   t = 1/(b_1 + a_2/(b_2 + a_3/(b_3 + ...))),
 //   b_k = 2 (k + x),  a_k = v^2 - (k - 1/2)^2.
+// Depth of the backward evaluation: over v in [0, 24], x in [0.5, 24] (region 2b), the
+// fraction evaluated from depth max(8 + 64/x, v + 4) agrees with the one from depth 1500
+// to 1e-17 relative (scanned on a grid of 1% steps in x and 0.05 in v).
+LOGBESSEL_INLINE int k_ratio_cf_depth(double v, double x) {
+    const double a = 8.0 + 64.0 / x, b = v + 4.0;
+    return int(a > b ? a : b) + 1;
+}
+
 LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
     const double v2 = v * v;
-    const double tiny = 1e-300;
-    // Forward pass (modified Lentz) only to find the depth at which the fraction has
-    // converged; the value is then recomputed backwards from that depth, which does not
-    // accumulate the rounding errors of the forward products (~sqrt(depth) ulps).
-    double g = 2.0 * (1.0 + x);  // b_1
-    double C = g, D = 0.0;
-    int depth = 2;
-    for (; depth < 2000; ++depth) {
-        const double a = v2 - (depth - 0.5) * (depth - 0.5);
-        const double b = 2.0 * (depth + x);
-        D = b + a * D;
-        if (D == 0.0) D = tiny;
-        C = b + a / C;
-        if (C == 0.0) C = tiny;
-        D = 1.0 / D;
-        const double delta = C * D;
-        g *= delta;
-        if (fabs(delta - 1.0) < 0.25 * DBL_EPS) break;
-    }
-    depth += 4;
-    double t = 0.0;  // t_k = 1 / (b_k + a_{k+1} t_{k+1})
-    for (int k = depth; k >= 1; --k) {
+    double t = 0.0;  // t_k = 1 / (b_k + a_{k+1} t_{k+1}), evaluated from the bottom up
+    for (int k = k_ratio_cf_depth(v, x); k >= 1; --k) {
         const double a_next = v2 - (k + 0.5) * (k + 0.5);
         t = 1.0 / (2.0 * (k + x) + a_next * t);
     }
