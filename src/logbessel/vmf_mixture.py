@@ -165,7 +165,9 @@ def _block_stats(Xb, wb, means, kappa, const, hard):
 # A block of about 2^19 elements (4 MB of float64) per core: measured at n = 1e5, p = 1024,
 # k = 10 (statistics pass / X @ means.T), on 2 cores 1.93 unblocked, 1.52-1.54 with 2^19 to
 # 2^20 elements; on 16 cores 2.56 unblocked, 3.8 with 2^19 (too small: each BLAS call then
-# pays its thread start-up), 2.0-2.2 with 2^23.
+# pays its thread start-up), 2.0-2.2 with 2^23. At least 2^21 elements (1.63 on 2 cores):
+# when other processes share the cores, every BLAS call can wait a time slice for its
+# threads, so fewer, larger calls are the safer side.
 def _cpu_count() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -173,7 +175,7 @@ def _cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-_CPU_BLOCK_ELEMS = (1 << 19) * min(_cpu_count(), 64)
+_CPU_BLOCK_ELEMS = max(1 << 21, (1 << 19) * min(_cpu_count(), 64))
 
 
 def _stats(Xb, wb, means, kappa, const, hard):
