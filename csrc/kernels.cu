@@ -2,8 +2,9 @@
 // src/logbessel/_gpu.py; CI also builds this file with nvcc). Wrappers only: every formula
 // lives in csrc/logbessel/*.h, so the CPU ufuncs and these kernels cannot drift apart.
 //
-// One kernel per function and dtype, named logbessel_<function>_<f32|f64>, all with the
-// same parameters (strides and extents counted in elements, not bytes):
+// One kernel per public elementwise function (log_iv, log_kv, iv_ratio,
+// iv_ratio_complement and the derivatives log_iv_dx, log_kv_dx, log_iv_dv, log_kv_dv) and dtype, named logbessel_<function>_<f32|f64>, all
+// with the same parameters (strides and extents counted in elements, not bytes):
 //
 //   (const T* v, const T* x, T* out, long long n, int ndim,
 //    long long sv, long long sx, long long so, const long long* layout)
@@ -53,16 +54,6 @@ __device__ __forceinline__ double to_double(float f) { return widen(f); }
 __device__ __forceinline__ void store(double* p, double d) { *p = d; }
 __device__ __forceinline__ void store(float* p, double d) { *p = narrow(d); }
 
-struct LogIv {
-    static __device__ __forceinline__ double eval(double v, double x) { return logbessel::log_iv(v, x); }
-};
-struct LogKv {
-    static __device__ __forceinline__ double eval(double v, double x) { return logbessel::log_kv(v, x); }
-};
-struct IvRatio {
-    static __device__ __forceinline__ double eval(double v, double x) { return logbessel::iv_ratio(v, x); }
-};
-
 template <class F, class T>
 __device__ __forceinline__ void apply(const T* v, const T* x, T* out, long long n, int ndim,
                                       long long sv, long long sx, long long so,
@@ -92,19 +83,52 @@ __device__ __forceinline__ void apply(const T* v, const T* x, T* out, long long 
 
 }  // namespace logbessel_kernels
 
-#define LOGBESSEL_KERNEL(NAME, FUNCTOR, T, SUFFIX)                                        \
+// logbessel_<NAME>_f64 and logbessel_<NAME>_f32 for the header function logbessel::NAME.
+#define LOGBESSEL_KERNEL(NAME, T, SUFFIX)                                                  \
     extern "C" __global__ void logbessel_##NAME##_##SUFFIX(                               \
         const T* v, const T* x, T* out, long long n, int ndim, long long sv, long long sx, \
         long long so, const long long* layout) {                                          \
-        logbessel_kernels::apply<logbessel_kernels::FUNCTOR, T>(v, x, out, n, ndim, sv, sx, \
-                                                                so, layout);              \
+        logbessel_kernels::apply<logbessel_kernels::NAME##_fn, T>(v, x, out, n, ndim, sv,  \
+                                                                 sx, so, layout);         \
     }
+#define LOGBESSEL_KERNELS(NAME)                                                            \
+    namespace logbessel_kernels {                                                          \
+    struct NAME##_fn {                                                                     \
+        static __device__ __forceinline__ double eval(double v, double x) {                \
+            return logbessel::NAME(v, x);                                                  \
+        }                                                                                  \
+    };                                                                                     \
+    }                                                                                      \
+    LOGBESSEL_KERNEL(NAME, double, f64)                                                    \
+    LOGBESSEL_KERNEL(NAME, float, f32)
 
-LOGBESSEL_KERNEL(log_iv, LogIv, double, f64)
-LOGBESSEL_KERNEL(log_iv, LogIv, float, f32)
-LOGBESSEL_KERNEL(log_kv, LogKv, double, f64)
-LOGBESSEL_KERNEL(log_kv, LogKv, float, f32)
-LOGBESSEL_KERNEL(iv_ratio, IvRatio, double, f64)
-LOGBESSEL_KERNEL(iv_ratio, IvRatio, float, f32)
+// Without LOGBESSEL_SELECT every kernel is built (CI's nvcc check). The GPU backend builds
+// one function per module (-DLOGBESSEL_SELECT -DLOGBESSEL_WANT_<name>), so a first call
+// compiles only the math it uses.
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_iv)
+LOGBESSEL_KERNELS(log_iv)
+#endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_kv)
+LOGBESSEL_KERNELS(log_kv)
+#endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_iv_ratio)
+LOGBESSEL_KERNELS(iv_ratio)
+#endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_iv_ratio_complement)
+LOGBESSEL_KERNELS(iv_ratio_complement)
+#endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_iv_dx)
+LOGBESSEL_KERNELS(log_iv_dx)
+#endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_kv_dx)
+LOGBESSEL_KERNELS(log_kv_dx)
+#endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_iv_dv)
+LOGBESSEL_KERNELS(log_iv_dv)
+#endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_kv_dv)
+LOGBESSEL_KERNELS(log_kv_dv)
+#endif
 
+#undef LOGBESSEL_KERNELS
 #undef LOGBESSEL_KERNEL

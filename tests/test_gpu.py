@@ -40,8 +40,21 @@ HAVE_GPU, GPU_STATUS = _have_gpu()
 needs_gpu = [pytest.mark.gpu,
              pytest.mark.skipif(not HAVE_GPU, reason="needs CuPy and a CUDA GPU")]
 
-FUNCS = {"log_iv": lb.log_iv, "log_kv": lb.log_kv, "iv_ratio": lb.iv_ratio}
-BUDGET = {np.float64: 4.0, np.float32: 2.0}  # in eps of the dtype
+MAIN = {"log_iv": lb.log_iv, "log_kv": lb.log_kv, "iv_ratio": lb.iv_ratio}
+DERIVS = {"log_iv_dx": lb.log_iv_dx, "log_kv_dx": lb.log_kv_dx,
+          "log_iv_dv": lb.log_iv_dv, "log_kv_dv": lb.log_kv_dv}
+OTHERS = {"iv_ratio_complement": lb.iv_ratio_complement, **DERIVS}
+FUNCS = {**MAIN, **OTHERS}
+RELATIVE = {"iv_ratio", "iv_ratio_complement"}  # relative error metric
+# parity budgets in eps of the dtype: the issue's for the main functions; for the
+# derivatives (whose CPU accuracy budgets are 4 to 40 eps, test_derivatives.py) about what
+# a change of rounding alone moves them by (measured by building the headers on the host
+# with and without FMA contraction: up to 2, 6 and 7 eps for log_iv_dv, log_kv_dx,
+# log_kv_dv), with a margin
+BUDGET = {np.float32: {name: 2.0 for name in FUNCS},
+          np.float64: {"log_iv": 4.0, "log_kv": 4.0, "iv_ratio": 4.0, "iv_ratio_complement": 8.0,
+                       "log_iv_dx": 4.0,
+                       "log_kv_dx": 8.0, "log_iv_dv": 8.0, "log_kv_dv": 16.0}}
 
 
 def gpu_only(f):
@@ -76,7 +89,7 @@ def parity_error(name, gpu, cpu, dtype):
     g, c = gpu[fin], cpu[fin]
     if g.size == 0:
         return 0.0, None
-    if name == "iv_ratio":  # relative error (absolute below the smallest normal number)
+    if name in RELATIVE:  # relative error (absolute below the smallest normal number)
         denom = np.maximum(np.abs(c), np.finfo(dtype).tiny)
     else:
         denom = np.maximum(1.0, np.abs(c))
@@ -98,9 +111,9 @@ def check_parity(cp, name, v, x, dtype, label=""):
     where = "" if i is None else (
         f" (worst at v={v.ravel()[np.flatnonzero(np.isfinite(cpu.ravel()))[i]]!r}, "
         f"x={x.ravel()[np.flatnonzero(np.isfinite(cpu.ravel()))[i]]!r})")
-    assert worst <= BUDGET[dtype], (
+    assert worst <= BUDGET[dtype][name], (
         f"{name} {np.dtype(dtype).name} {label}: GPU vs CPU {worst:.2f} eps > "
-        f"{BUDGET[dtype]} eps{where}")
+        f"{BUDGET[dtype][name]} eps{where}")
     return worst
 
 
@@ -110,8 +123,11 @@ def _tables():
         stem = path.stem
         if "." in stem:  # e.g. iv_ratio.skipped.csv: no reference values
             continue
-        for name in FUNCS:
-            if stem == name or stem.startswith(name + "_"):
+        if stem.startswith("d") and stem[1:] in DERIVS:  # dlog_iv_dx -> log_iv_dx
+            out.append((stem[1:], stem))
+            continue
+        for name in MAIN:
+            if stem == name or (stem.startswith(name + "_") and stem[len(name) + 1:] in ("f32", "neg")):
                 out.append((name, stem))
     return out
 
@@ -152,6 +168,10 @@ def _random_inputs(name, n, seed, wide):
         x = 10.0 ** rng.uniform(-2, 3, n)
     if name == "iv_ratio":
         v = np.maximum(v, 0.5)
+    if name == "iv_ratio_complement":  # accurate for v >= 1 (iv_ratio.h)
+        v = np.maximum(v, 1.0)
+    if name in DERIVS:  # negative orders: the tables' rows only
+        v = np.abs(v)
     return v, x
 
 
@@ -185,6 +205,8 @@ def test_parity_near_region_boundaries(cp, name, dtype):
     x = np.concatenate([x1, x2, x3, x3, x3])
     if name == "iv_ratio":
         v = np.maximum(v, 0.5)
+    if name == "iv_ratio_complement":
+        v = np.maximum(v, 1.0)
     check_parity(cp, name, v, x, dtype, label="boundaries")
 
 
@@ -200,11 +222,21 @@ SPECIAL_X = [0.0, -0.0, -1.0, -np.inf, 5e-324, 1e-300, 1e-5, 1.0, 24.0, 1e5, 1e3
 def test_special_values_match_cpu(cp, name, dtype):
     with np.errstate(all="ignore"):
         v, x = np.meshgrid(np.array(SPECIAL_V, dtype=dtype), np.array(SPECIAL_X, dtype=dtype))
-    if name == "iv_ratio":
-        # v < 1/2 with finite x > 0 is a difference of logarithms (see _random_inputs):
-        # keep only the special x there
-        keep = ~((v < 0.5) & (x > 0) & np.isfinite(x))
+    if name in RELATIVE:
+        # v < 1/2 (1 for the complement) with finite x > 0: outside the accurate domain
+        # (see _random_inputs); keep only the special x there
+        keep = ~((v < (0.5 if name == "iv_ratio" else 1.0)) & (x > 0) & np.isfinite(x))
         v, x = v[keep], x[keep]
+    if name in DERIVS:
+        # NaN and infinities in the same places; finite values are compared on random and
+        # table inputs (at some exact half-integer orders with small x, log_kv_dv is
+        # ill-conditioned enough that a change of rounding moves it by ~1e-7)
+        f = FUNCS[name]
+        with np.errstate(all="ignore"):
+            cpu = f(v, x)
+        gpu = cp.asnumpy(f(cp.asarray(v), cp.asarray(x)))
+        parity_error(name, gpu, cpu, dtype)
+        return
     check_parity(cp, name, v, x, dtype, label="special values")
 
 
@@ -215,7 +247,8 @@ def test_float32_subnormals_are_not_flushed(cp):
     x = np.array([1e-45, 3e-42, 1.1e-38, 1e-40], dtype=np.float32)
     v = np.zeros_like(x)
     for name in FUNCS:
-        cpu = FUNCS[name](v + 1, x)
+        with np.errstate(over="ignore"):  # d/dx log at x ~ 1e-45 overflows float32
+            cpu = FUNCS[name](v + 1, x)
         gpu = cp.asnumpy(FUNCS[name](cp.asarray(v + 1), cp.asarray(x)))
         np.testing.assert_array_equal(gpu, cpu)
     # results in the subnormal range: log I_0(x) ~ x^2/4
@@ -237,7 +270,7 @@ def _same(cp, gpu, cpu):
 
 
 @gpu_only
-@pytest.mark.parametrize("name", list(FUNCS))
+@pytest.mark.parametrize("name", list(MAIN))
 def test_dtypes_follow_the_cpu(cp, name):
     f = FUNCS[name]
     cases = [
@@ -261,7 +294,7 @@ def test_dtypes_follow_the_cpu(cp, name):
 
 
 @gpu_only
-@pytest.mark.parametrize("name", list(FUNCS))
+@pytest.mark.parametrize("name", list(MAIN))
 def test_broadcasting_strides_0d_and_empty(cp, name):
     f = FUNCS[name]
     rng = np.random.default_rng(3)
@@ -312,7 +345,7 @@ def test_broadcasting_strides_0d_and_empty(cp, name):
 
 
 @gpu_only
-@pytest.mark.parametrize("name", list(FUNCS))
+@pytest.mark.parametrize("name", list(MAIN))
 def test_out_argument(cp, name):
     f = FUNCS[name]
     v = np.linspace(0.5, 40, 12).reshape(3, 4)
@@ -361,7 +394,7 @@ def test_out_argument(cp, name):
 
 
 @gpu_only
-@pytest.mark.parametrize("name", list(FUNCS))
+@pytest.mark.parametrize("name", list(MAIN))
 def test_in_place_and_overlapping_out(cp, name):
     f = FUNCS[name]
     v = np.linspace(0.5, 40, 101)
@@ -379,6 +412,23 @@ def test_in_place_and_overlapping_out(cp, name):
     h = x.copy()
     f(h[::-1], 2.0, out=h)
     _same(cp, g, h)
+
+
+@gpu_only
+@pytest.mark.parametrize("name", list(OTHERS))
+def test_other_functions_dtypes_and_broadcasting(cp, name):
+    f = FUNCS[name]
+    v = np.linspace(0.5, 40, 7)[:, None]
+    x = np.linspace(0.01, 90, 9)[None, :]
+    for dt in (np.float64, np.float32):
+        cpu = f(v.astype(dt), x.astype(dt))
+        gpu = f(cp.asarray(v, dtype=dt), cp.asarray(x, dtype=dt))
+        assert isinstance(gpu, cp.ndarray) and gpu.dtype == cpu.dtype and gpu.shape == (7, 9)
+        worst, _ = parity_error(name, cp.asnumpy(gpu), cpu, dt)
+        assert worst <= BUDGET[dt][name]
+    out = cp.empty((7, 9), np.float32)
+    assert f(cp.asarray(v), 2.5, out=out) is out
+    assert f(cp.asarray(np.arange(1, 4)), cp.asarray(np.arange(1, 4))).dtype == np.float64
 
 
 @gpu_only
@@ -498,14 +548,22 @@ def test_source_hash_covers_every_header(tmp_path):
     assert any(str(root) in o for o in options)
 
 
-def test_kernel_names_cover_every_function_and_dtype():
+def test_kernels_exist_for_every_public_function():
+    """Every public elementwise function has kernels (else CuPy input would reach
+    _gpu.call for a function it cannot run), each behind its LOGBESSEL_WANT_ switch."""
     from logbessel import _gpu
+    public = {name for name in dir(lb) if hasattr(getattr(lb, name), "ufunc")}
+    assert public == set(_gpu.FUNCTIONS), (
+        "public functions without GPU kernels (add LOGBESSEL_KERNELS(name) to csrc/kernels.cu "
+        f"and the name to logbessel._gpu.FUNCTIONS): {sorted(public - set(_gpu.FUNCTIONS))}")
+    assert set(FUNCS) == public, "tests/test_gpu.py: add the new function to FUNCS"
     text = (_gpu.source_dir() / "kernels.cu").read_text()
     for name in _gpu.FUNCTIONS:
-        for dt in (np.float32, np.float64):
-            k = _gpu.kernel_name(name, dt)
-            assert re.search(r"LOGBESSEL_KERNEL\(%s,\s*\w+,\s*%s,\s*%s\)" % (
-                name, "float" if dt == np.float32 else "double", k.rsplit("_", 1)[1]), text), k
+        assert re.search(r"defined\(LOGBESSEL_WANT_%s\)\s*\n\s*LOGBESSEL_KERNELS\(%s\)" % (name, name),
+                         text), name
+        assert _gpu.kernel_name(name, np.float32) == f"logbessel_{name}_f32"
+        code, options, _ = _gpu.build_source(name=name)
+        assert f"-DLOGBESSEL_WANT_{name}" in options
 
 
 def test_layout_collapse():

@@ -5,8 +5,8 @@ csrc/logbessel/, the very files the CPU extension is built from. An installed pa
 carries copies of them in logbessel/_csrc/; an editable checkout uses the repository's
 csrc/ directly, so an edited header is picked up without reinstalling.
 
-Compilation is done by CuPy (NVRTC) on first use of a function on a device, takes a few
-seconds, and is cached by CuPy on disk (CUPY_CACHE_DIR, default ~/.cupy/kernel_cache).
+Compilation is done by CuPy (NVRTC) on first use of a function on a device, one module per
+function (kernels.cu's LOGBESSEL_SELECT), about a second each, and is cached by CuPy on disk (CUPY_CACHE_DIR, default ~/.cupy/kernel_cache).
 CuPy's cache key is the source text it is given, so that text starts with a SHA-256 of the
 kernel file and every header: editing any header changes the key, and a stale binary is
 never served. The in-process cache uses the same hash; it re-checks the files' sizes and
@@ -26,7 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-FUNCTIONS = ("log_iv", "log_kv", "iv_ratio")
+# Every public elementwise function (a kernel pair for each in kernels.cu).
+FUNCTIONS = ("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
+             "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv")
 
 # Launch configuration (read at every call; the benchmark adjusts them). With about 70
 # registers per thread on sm_80/sm_90, 128-thread blocks reach the highest occupancy
@@ -49,7 +51,7 @@ STAT_INTERVAL = 1.0  # seconds between checks of the source files for edits
 
 _lock = threading.Lock()
 _state = {"dir": None, "stamp": None, "hash": None, "checked": 0.0}
-_modules: dict = {}  # (source hash, options, device id) -> cupy.RawModule
+_modules: dict = {}  # (source hash, options, device id, function) -> cupy.RawModule
 _kernels: dict = {}  # (source hash, options, device id, kernel name) -> cupy.RawKernel
 _sm_count: dict = {}  # device id -> multiprocessor count
 
@@ -111,13 +113,18 @@ def nvrtc_options() -> tuple:
     return tuple(NVRTC_OPTIONS) + tuple(os.environ.get("LOGBESSEL_NVRTC_OPTIONS", "").split())
 
 
-def build_source(root: Path | None = None):
-    """(code, options, hash): what is handed to NVRTC, minus CuPy's own -arch/-ftz."""
+def build_source(root: Path | None = None, name: str | None = None):
+    """(code, options, hash): what is handed to NVRTC, minus CuPy's own -arch/-ftz; for
+    function `name` only (its two kernels), or every kernel if `name` is None."""
     root = source_dir() if root is None else Path(root)
     digest = source_hash(root)
     code = (f"// logbessel kernels; sha256 of kernels.cu and headers: {digest}\n"
             + (root / "kernels.cu").read_text(encoding="utf-8"))
     options = nvrtc_options() + (f"--include-path={root}",)
+    if name is not None:
+        if name not in FUNCTIONS:
+            raise ValueError(f"unknown function {name!r}")
+        options += ("-DLOGBESSEL_SELECT", f"-DLOGBESSEL_WANT_{name}")
     return code, options, digest
 
 
@@ -168,23 +175,24 @@ def get_kernel(name: str, dtype):
     with _lock:
         digest = _current_hash()
         opts = nvrtc_options()
-        key = (digest, opts, dev, kernel_name(name, dtype))
+        key = (digest, opts, dev, name, kernel_name(name, dtype))
         kern = _kernels.get(key)
         if kern is None:
-            mod = _modules.get(key[:3])
+            mod = _modules.get(key[:4])
             if mod is None:
-                code, options, _ = build_source(_state["dir"])
+                code, options, _ = build_source(_state["dir"], name)
                 mod = cp.RawModule(code=code, options=options)
-                _modules[key[:3]] = mod
-            kern = mod.get_function(key[3])  # compiles (or loads from CuPy's cache) here
+                _modules[key[:4]] = mod
+            kern = mod.get_function(key[4])  # compiles (or loads from CuPy's cache) here
             _kernels[key] = kern
     return kern
 
 
-def compile_all() -> float:
-    """Compile every kernel for the current device now; returns the seconds it took."""
+def compile_all(names=FUNCTIONS) -> float:
+    """Compile the kernels of `names` (default: all) for the current device now; returns
+    the seconds it took."""
     t0 = time.perf_counter()
-    for name in FUNCTIONS:
+    for name in names:
         for dt in (np.float32, np.float64):
             get_kernel(name, dt)
     return time.perf_counter() - t0
@@ -255,7 +263,8 @@ def call(name: str, v, x, out=None, **kwargs):
     same-kind cast, `where=`, `dtype=` and `casting=`, type promotion as on the CPU; 0-d
     and empty arrays and any strides. Kernels run on CuPy's current stream and device."""
     if name not in FUNCTIONS:
-        raise ValueError(f"unknown function {name!r}")
+        raise NotImplementedError(f"{name}: no GPU kernel yet; add it to csrc/kernels.cu and "
+                                  "logbessel._gpu.FUNCTIONS, or pass NumPy arrays")
     cp = _cupy()
     dtype = kwargs.pop("dtype", None)
     casting = kwargs.pop("casting", "same_kind")
