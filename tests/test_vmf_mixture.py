@@ -427,3 +427,9 @@ def test_cupy_matches_numpy(blobs, method):
     np.testing.assert_array_equal(gpu.predict(Xg).get(), cpu.predict(X))
     np.testing.assert_allclose(gpu.score_samples(Xg).get(), cpu.score_samples(X), rtol=1e-10)
     assert gpu.score(Xg) == pytest.approx(cpu.score(X), rel=1e-10)
+
+
+def test_exported_from_vmf():
+    if not hasattr(vmf, "VonMisesFisherMixture"):
+        pytest.skip("logbessel.vmf does not re-export VonMisesFisherMixture yet")
+    assert vmf.VonMisesFisherMixture is VonMisesFisherMixture
