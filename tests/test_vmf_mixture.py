@@ -205,7 +205,7 @@ def test_weights_equal_repeated_rows(blobs):
     reps[:3] = 1
     init = means + 0.1 * random_directions(3, 16, rng)
     init /= np.linalg.norm(init, axis=1, keepdims=True)
-    weighted = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, weights=reps)
+    weighted = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, reps)  # positional
     repeated = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(np.repeat(X, reps, axis=0))
     np.testing.assert_allclose(weighted.means_, repeated.means_, atol=1e-9)
     np.testing.assert_allclose(weighted.kappas_, repeated.kappas_, rtol=1e-8)

@@ -327,11 +327,10 @@ def _unit_tol(dtype) -> float:
     return _vmf().UNIT_NORM_TOL.get(np.dtype(dtype), 1e-5)
 
 
-def _check_X(X, *, name="X", min_rows=1):
+def _check_X(X, *, name="X"):
     """Validate a data matrix of unit rows; returns it as a float array of the same kind
     (NumPy, CuPy or Dask, rows in one chunk per row-block)."""
     if _is_dask(X):
-        da = _da()
         if X.ndim != 2:
             raise ValueError(f"{name} must be a 2-D array of unit row vectors, got a "
                              f"{X.ndim}-D dask array")
@@ -583,9 +582,12 @@ class VonMisesFisherMixture:
             raise ValueError(f"init must be 'kmeans++', 'random' or an array of shape "
                              f"(n_components, n_features), got {self.init!r}")
 
-    def fit(self, X, y=None, weights=None):
+    def fit(self, X, weights=None, y=None):
         """Fit the mixture to the unit rows of X (NumPy, CuPy or Dask), optionally with
-        non-negative per-row weights. Returns self."""
+        non-negative per-row weights (NumPy, CuPy or Dask, one per row). Returns self.
+
+        `weights` is the second positional argument, as in ``logbessel.vmf.fit``; `y` is
+        accepted and ignored (scikit-learn's unsupervised convention)."""
         X = _check_X(X)
         n, p = X.shape
         self._check_params(n)
@@ -654,7 +656,8 @@ class VonMisesFisherMixture:
         say.finish(converged, it)
         return params, ll, it, converged, change
 
-    def fit_predict(self, X, y=None, weights=None):
+    def fit_predict(self, X, weights=None, y=None):
+        """fit(X, weights), then predict(X)."""
         return self.fit(X, weights=weights).predict(X)
 
     def _seeds(self, data, rng):
