@@ -3,11 +3,12 @@
 # C++ compiler already installed (no network needed):
 #   1. build and install the package into a scratch folder (non-editable, so the kernels
 #      are compiled from the headers shipped inside the installed package),
-#   2. run the GPU tests (tests/test_gpu.py) under a hard timeout,
+#   2. run the GPU tests (tests/test_gpu.py), then the other tests marked `gpu`, each under
+#      a hard timeout,
 #   3. run the benchmark (benchmarks/bench_gpu.py), even if tests failed,
 # and print the results table last. Logs and results go to $OUT (default ./gpu_check_out).
 #
-#   bash benchmarks/gpu_check.sh            # the whole check, about 2-4 minutes
+#   bash benchmarks/gpu_check.sh            # the whole check, about 3-5 minutes
 #   N=1e7 bash benchmarks/gpu_check.sh      # smaller benchmark
 # Wheels in ./.whl (e.g. a CuPy for another Python) are installed first when present.
 set -u
@@ -18,6 +19,7 @@ mkdir -p "$OUT"
 PY=${PYTHON:-python3}
 N=${N:-1e8}
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
+OTHER_TIMEOUT=${OTHER_TIMEOUT:-90}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-240}
 export PYTHONUNBUFFERED=1
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/logbessel-gpu.XXXXXX")
@@ -88,6 +90,19 @@ elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 else
     record "tests: FAILED rc=$rc ($((SECONDS - t)) s): $line"
 fi
+
+stage "other GPU-marked tests (-m gpu, timeout ${OTHER_TIMEOUT} s)"
+t=$SECONDS
+LOGBESSEL_REQUIRE_GPU=1 timeout -k 10 "$OTHER_TIMEOUT" "$PY" -m pytest -q -rfE --maxfail=10 -p no:cacheprovider \
+    -m gpu tests --ignore=tests/test_gpu.py --ignore=tests/test_cuda_compile.py 2>&1 | tee "$OUT/tests_other.log"
+rc=${PIPESTATUS[0]}
+line=$(grep -E "(passed|failed|error|skipped|deselected)" "$OUT/tests_other.log" | tail -1)
+case $rc in
+    0) record "other GPU tests: ok ($((SECONDS - t)) s): $line" ;;
+    5) record "other GPU tests: none collected" ;;
+    124|137) record "other GPU tests: TIMED OUT after ${OTHER_TIMEOUT} s: $line" ;;
+    *) record "other GPU tests: FAILED rc=$rc ($((SECONDS - t)) s): $line" ;;
+esac
 
 stage "benchmark N=$N (timeout ${BENCH_TIMEOUT} s)"
 export CUPY_CACHE_DIR="$SCRATCH/cupy_cache_bench"
