@@ -129,6 +129,9 @@ LOGBESSEL_KERNELS(log_iv_dv)
 #if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_kv_dv)
 LOGBESSEL_KERNELS(log_kv_dv)
 #endif
+#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_vmf_log_normalizer)
+LOGBESSEL_KERNELS(vmf_log_normalizer)
+#endif
 
 #undef LOGBESSEL_KERNELS
 #undef LOGBESSEL_KERNEL

@@ -43,7 +43,11 @@ needs_gpu = [pytest.mark.gpu,
 MAIN = {"log_iv": lb.log_iv, "log_kv": lb.log_kv, "iv_ratio": lb.iv_ratio}
 DERIVS = {"log_iv_dx": lb.log_iv_dx, "log_kv_dx": lb.log_kv_dx,
           "log_iv_dv": lb.log_iv_dv, "log_kv_dv": lb.log_kv_dv}
-OTHERS = {"iv_ratio_complement": lb.iv_ratio_complement, **DERIVS}
+from logbessel import vmf as _vmf  # noqa: E402
+
+OTHERS = {"iv_ratio_complement": lb.iv_ratio_complement, **DERIVS,
+          # log C_p(kappa) of the vMF layer (csrc/logbessel/vmf.h); NaN for p < 2
+          "vmf_log_normalizer": _vmf._vmf_log_normalizer}
 FUNCS = {**MAIN, **OTHERS}
 RELATIVE = {"iv_ratio", "iv_ratio_complement"}  # relative error metric
 # parity budgets in eps of the dtype: the issue's for the main functions; for the
@@ -54,7 +58,8 @@ RELATIVE = {"iv_ratio", "iv_ratio_complement"}  # relative error metric
 BUDGET = {np.float32: {name: 2.0 for name in FUNCS},
           np.float64: {"log_iv": 4.0, "log_kv": 4.0, "iv_ratio": 4.0, "iv_ratio_complement": 8.0,
                        "log_iv_dx": 4.0,
-                       "log_kv_dx": 8.0, "log_iv_dv": 8.0, "log_kv_dv": 16.0}}
+                       "log_kv_dx": 8.0, "log_iv_dv": 8.0, "log_kv_dv": 16.0,
+                       "vmf_log_normalizer": 4.0}}
 
 
 def gpu_only(f):
@@ -553,6 +558,7 @@ def test_kernels_exist_for_every_public_function():
     _gpu.call for a function it cannot run), each behind its LOGBESSEL_WANT_ switch."""
     from logbessel import _gpu
     public = {name for name in dir(lb) if hasattr(getattr(lb, name), "ufunc")}
+    public.add("vmf_log_normalizer")  # logbessel.vmf's elementwise log C_p
     assert public == set(_gpu.FUNCTIONS), (
         "public functions without GPU kernels (add LOGBESSEL_KERNELS(name) to csrc/kernels.cu "
         f"and the name to logbessel._gpu.FUNCTIONS): {sorted(public - set(_gpu.FUNCTIONS))}")

@@ -28,7 +28,7 @@ import numpy as np
 
 # Every public elementwise function (a kernel pair for each in kernels.cu).
 FUNCTIONS = ("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
-             "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv")
+             "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv", "vmf_log_normalizer")
 
 # Launch configuration (read at every call; the benchmark adjusts them). With about 70
 # registers per thread on sm_80/sm_90, 128-thread blocks reach the highest occupancy
