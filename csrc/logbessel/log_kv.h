@@ -31,10 +31,14 @@ LOGBESSEL_INLINE void k_temme_series(double mu, double x, double& logk, double& 
     const double gp = 1.0 / (g2 - mu * g1);  // Gamma(1 + mu)
     const double gm = 1.0 / (g2 + mu * g1);  // Gamma(1 - mu)
     const double fact = (mu == 0.0) ? 1.0 : PI * mu / sin(PI * mu);
-    double f = fact * (g1 * cosh(sigma) + g2 * sinhc(sigma) * L);
+    // cosh and sinh from the one exponential (fewer library calls: the result then depends
+    // less on the host's or the device's libm, which keeps CPU and GPU within a few eps)
     const double e = exp(sigma);
+    const double ei = 1.0 / e;
+    const double shc = fabs(sigma) < 0.5 ? sinhc(sigma) : 0.5 * (e - ei) / sigma;
+    double f = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L);
     double p = 0.5 * e * gp;
-    double q = 0.5 / e * gm;
+    double q = 0.5 * ei * gm;
     double sumf = f, sumh = p;
     double c = 1.0;
     const double u = 0.25 * x * x;

@@ -48,10 +48,12 @@ LOGBESSEL_INLINE double vmf_log_normalizer(double p, double kappa) {
     const double nu = 0.5 * p - 1.0;
     const double log_uniform = detail::log_sphere_uniform(p);
     if (kappa == 0.0) return log_uniform;
-    if (kappa * kappa < 2.0 * p)  // power series with its leading power divided out
-        return log_uniform - log1p(detail::i_series_tail(nu, kappa));
+    // Power series of I_nu (DLMF 10.25.2) with its leading power divided out: the factor
+    // kappa^nu cancels exactly, log C_p = log C_p(0) - log(sum_k t_k). Used for small kappa
+    // and wherever the uniform expansion is not (r < DEBYE_R_MIN).
     const double r = detail::hypot_pos(nu, kappa);
-    if (r < detail::DEBYE_R_MIN) return nu * log(kappa) - 0.5 * p * LN_2PI - detail::log_iv_pos(nu, kappa);
+    if (kappa * kappa < 2.0 * p || r < detail::DEBYE_R_MIN)
+        return log_uniform - log1p(detail::i_series_tail(nu, kappa));
     using namespace detail;
     if (r > 1e150) return nu * log(nu + r) - r - (nu + 0.5) * LN_2PI + 0.5 * log(r);  // no cancellation
     double sI, sK;
