@@ -816,3 +816,10 @@ class VonMisesFisher:
         n = int(np.prod(shape)) if shape else 1
         out = _sample(self.mu, self.kappa, n, draws)
         return out.reshape(shape + (self.dim,))
+
+
+# Mixtures of vMF distributions fitted by EM (issue 5) live in vmf_mixture.py; imported last
+# because vmf_mixture imports this module lazily.
+from .vmf_mixture import VonMisesFisherMixture  # noqa: E402
+
+__all__.append("VonMisesFisherMixture")
