@@ -236,20 +236,11 @@ LOGBESSEL_INLINE double k_temme_dv(double v, double x, double& rt_out) {
 // ---------------------------------------------------------------------------------------
 LOGBESSEL_INLINE dual k_ratio_cf_dual(double v, double x) {
     const double v2 = v * v;
-    const double tiny = 1e-300;
-    double C = 2.0 * (1.0 + x), D = 0.0;  // forward pass (modified Lentz): depth only
-    int depth = 2;
-    for (; depth < 2000; ++depth) {
-        const double a = v2 - (depth - 0.5) * (depth - 0.5);
-        const double b = 2.0 * (depth + x);
-        D = b + a * D;
-        if (D == 0.0) D = tiny;
-        C = b + a / C;
-        if (C == 0.0) C = tiny;
-        D = 1.0 / D;
-        if (fabs(C * D - 1.0) < 0.25 * DBL_EPS) break;
-    }
-    depth += 8;  // the derivative converges a little more slowly than the value
+    // The value's a-priori depth (log_kv.h) plus a margin: the derivative converges a little
+    // more slowly. (A convergence test on the value alone fails at half-integer v, where
+    // a_k = v^2 - (k - 1/2)^2 vanishes and the value's fraction terminates but the
+    // derivative's does not.)
+    const int depth = k_ratio_cf_depth(v, x) + 8;
     dual t = {0.0, 0.0};
     for (int k = depth; k >= 1; --k) {
         const dual a_next = {v2 - (k + 0.5) * (k + 0.5), 2.0 * v};

@@ -157,6 +157,12 @@ def points(rng):
     for v in (0.0, 0.5, 1.0, 2.5, 10.0, 100.0, 1e4):
         for _ in range(6):
             pts.append((v, lu(rng, 1e-10, 1e6)))
+    # Half-integer orders with x > 0.5 (the continued-fraction region of K): there the
+    # coefficient v^2 - (k - 1/2)^2 of CF2 vanishes, the fraction for K_{v+1}/K_v terminates
+    # but its order derivative does not. A fixed grid, so the random rows above are unchanged.
+    for n in range(0, 22, 3):
+        for x in (0.6, 1.0, 3.0, 10.0, 20.0):
+            pts.append((n + 0.5, x))
     return pts
 
 
