@@ -41,7 +41,6 @@ import numpy as np
 
 from . import iv_ratio as _iv_ratio
 from . import iv_ratio_complement as _iv_ratio_complement
-from . import log_iv as _log_iv
 from . import _core
 from ._dispatch import _is_cupy, make_public
 
@@ -53,9 +52,6 @@ __all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_M
            "VonMisesFisher", "UNIT_NORM_TOL"]
 
 _EPS = float(np.finfo(np.float64).eps)
-_LOG_2PI = math.log(2.0 * math.pi)
-_LOG_PI = math.log(math.pi)
-_LOG_2 = math.log(2.0)
 
 #: Largest accepted | ||x|| - 1 | for a row (or mu) to count as a unit vector, by dtype.
 #: float64 uses the tolerance that numpy.allclose gives SciPy's vonmises_fisher (1e-5), so
@@ -117,36 +113,9 @@ def _check_dimension(xp, p, where):
                          f">= 2; got p = {_first_bad(xp, p, bad):g}")
 
 
-def _lgamma(xp, a):
-    """log Gamma(a) elementwise, a > 0 (math.lgamma per distinct value on the CPU; the
-    arguments here are dimensions, so there are few distinct values)."""
-    if xp is not np:
-        from cupyx.scipy.special import gammaln
-        return gammaln(a)
-    vals, inv = np.unique(a, return_inverse=True)
-    out = np.array([math.lgamma(v) if math.isfinite(v) else v for v in vals.tolist()],
-                   dtype=np.float64)
-    return out[inv].reshape(a.shape)
-
-
 # --------------------------------------------------------------------------------------
 # log C_p(kappa)
 # --------------------------------------------------------------------------------------
-
-# Below kappa^2 = 4 (nu + 1) = 2 p (nu = p/2 - 1) the normaliser is taken from the power
-# series of I_nu (DLMF 10.25.2) with its leading power divided out:
-#     I_nu(k) = (k/2)^nu / Gamma(nu + 1) * S,  S = sum_j (k^2/4)^j / (j! (nu+1)_j),
-# so that  log C_p(k) = log C_p(0) - log S  exactly, and the terms nu log k that cancel in
-# the direct formula never appear. Above it the direct formula loses nothing: its terms
-# are then at most a few times |log C_p(k)| (checked against the arb table down to this
-# boundary). Each series term is at most 1/j! of the first, so 20 terms reach 1e-18.
-_SERIES_TERMS = 24
-
-
-def _log_uniform_density(xp, p):
-    """log C_p(0) = log Gamma(p/2) - log 2 - (p/2) log pi: minus the log area of S^{p-1}."""
-    return _lgamma(xp, 0.5 * p) - _LOG_2 - 0.5 * p * _LOG_PI
-
 
 def _log_normalizer(xp, p, kappa):
     # csrc/logbessel/vmf.h: series below kappa^2 = 2p, the uniform expansion with the
