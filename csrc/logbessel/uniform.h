@@ -39,6 +39,11 @@ LOGBESSEL_INLINE double debye_leading_dd(double v, double x, double sign) {
     dd arg = dd_div_d(dd_add_d(r, v), x);  // (v + r)/x >= 1
     dd sF = dd_mul_d(dd_sub(r, dd_mul_d(dd_log(arg), v)), sign);  // sign * F
     const dd c = sign > 0 ? dd{-0.5 * LN_2PI, -0.5 * LN_2PI_LO} : dd{0.5 * LN_PI_2, 0.5 * LN_PI_2_LO};
+    // Where the result is at least 8 times log(r)/2, the rounding of a double log(r)/2 is
+    // below eps/16 of it: only near I ~ 1 (K ~ 1) is log r needed in double-double.
+    const double half_log_r = 0.5 * log(r.hi);
+    const double T0 = sF.hi - (half_log_r - c.hi);
+    if (fabs(T0) >= 8.0 * half_log_r) return sF.hi - ((half_log_r - c.hi) - sF.lo);
     dd T = dd_add(dd_sub(sF, dd_mul_d(dd_log(r), 0.5)), c);
     return T.hi + T.lo;
 }
