@@ -70,10 +70,14 @@ LOGBESSEL_INLINE int k_ratio_cf_depth(double v, double x) {
 
 LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
     const double v2 = v * v;
-    double t = 0.0;  // t_k = 1 / (b_k + a_{k+1} t_{k+1}), evaluated from the bottom up
-    for (int k = k_ratio_cf_depth(v, x); k >= 1; --k) {
-        const double a_next = v2 - (k + 0.5) * (k + 0.5);
-        t = 1.0 / (2.0 * (k + x) + a_next * t);
+    // t_k = 1 / (b_k + a_{k+1} t_{k+1}), evaluated from the bottom up two levels at a time:
+    // with s = b_{k+1} + a_{k+2} t_{k+2},  t_k = s / (b_k s + a_{k+1}). One division per two
+    // levels halves the chain of dependent divisions that bounds the speed here.
+    int k = k_ratio_cf_depth(v, x) | 1;  // odd, so the pairs end at k = 1
+    double t = 1.0 / (2.0 * (k + x));   // t_depth, with t_{depth+1} = 0
+    for (k -= 2; k >= 1; k -= 2) {
+        const double s = 2.0 * (k + 1 + x) + (v2 - (k + 1.5) * (k + 1.5)) * t;
+        t = s / (2.0 * (k + x) * s + (v2 - (k + 0.5) * (k + 0.5)));
     }
     return v + 0.5 + x + (v2 - 0.25) * t;
 }
@@ -82,8 +86,8 @@ LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
 // recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)):
 LOGBESSEL_INLINE double log_kv_cf(double v, double x) {
     const double rt = k_ratio_cf(v, x);
-    const double s0 = i_series_sum(v, x);
-    const double s1 = i_series_sum(v + 1.0, x);
+    double s0, s1;
+    i_series_sum_pair(v, x, s0, s1);
     const double x_rho_i = x * x / (2.0 * (v + 1.0)) * (s1 / s0);  // x I_{v+1}/I_v
     return -log(rt + x_rho_i) - log_iv_series_from_sum(v, x, s0);
 }

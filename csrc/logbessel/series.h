@@ -26,6 +26,24 @@ LOGBESSEL_INLINE double i_series_tail(double v, double x) {
 
 LOGBESSEL_INLINE double i_series_sum(double v, double x) { return 1.0 + i_series_tail(v, x); }
 
+// The sums for orders v and v + 1 together (K's Wronskian needs both): one loop, one
+// division per term, t0_k = t0_{k-1} u/(k(k+v)), t1_k = t1_{k-1} u/(k(k+v+1)).
+LOGBESSEL_INLINE void i_series_sum_pair(double v, double x, double& s0, double& s1) {
+    const double u = 0.25 * x * x;
+    double t0 = 1.0, t1 = 1.0, a0 = 0.0, a1 = 0.0;
+    for (int k = 1; k < 400; ++k) {
+        const double kv = k + v, kv1 = kv + 1.0;
+        const double c = u / (k * kv * kv1);
+        t0 *= c * kv1;
+        t1 *= c * kv;
+        a0 += t0;
+        a1 += t1;
+        if (t0 <= 0.25 * DBL_EPS * (1.0 + a0) && t1 <= 0.25 * DBL_EPS * (1.0 + a1)) break;
+    }
+    s0 = 1.0 + a0;
+    s1 = 1.0 + a1;
+}
+
 // The same sum with every term formed in double-double: about 1e-30 relative, for the
 // ratio S_v / S_{v-1} of iv_ratio, where the rounding errors of two double sums (a few ulps
 // each after ~50 terms) would not cancel.
