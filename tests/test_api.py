@@ -158,3 +158,23 @@ def test_dask_arrays_stay_lazy():
 def test_math_module_consistency_for_v0():
     # log I_0(x) against the closed form of the power series at tiny x
     assert math.isclose(lb.log_iv(0.0, 1e-8), 0.25e-16, rel_tol=1e-12)
+
+
+def test_wide_random_inputs_raise_no_floating_point_flags():
+    # NaN, inf, 0, negative and huge inputs mixed: results are NaN/inf where they should be,
+    # and no spurious overflow/divide/invalid flag reaches NumPy (which would warn).
+    from logbessel import vmf
+    rng = np.random.default_rng(5)
+    n = 50_000
+    v = 10 ** rng.uniform(-3, 8, n) * np.where(rng.random(n) < 0.3, -1, 1)
+    x = 10 ** rng.uniform(-300, 300, n)
+    v[:500] = np.round(v[:500])
+    x[:200], x[200:300] = 0.0, np.inf
+    v[300:350], v[350:400] = np.inf, np.nan
+    funcs = [lb.log_iv, lb.log_kv, lb.iv_ratio, lb.iv_ratio_complement,
+             lb.log_iv_dx, lb.log_kv_dx, lb.log_iv_dv, lb.log_kv_dv]
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        for f in funcs:
+            r = f(v, x)
+            assert np.all(np.isnan(r[350:400])), f.__name__
+        vmf._vmf_log_normalizer(np.abs(v) + 2, x)

@@ -90,7 +90,12 @@ LOGBESSEL_INLINE double iv_ratio(double v, double x) {
         return exp(detail::iv_log_ratio_uniform(v, x));
     }
     // v < 1/2: from the logarithms (NaN where either function is not positive).
-    return exp(log_iv(v, x) - log_iv(v - 1.0, x));
+    if (v == -inf_value()) return nan_value();
+    if (x == inf_value()) return 1.0;                  // I_v/I_{v-1} -> 1 as x -> inf
+    if (x == 0.0) return v == 0.0 ? inf_value() : nan_value();  // I_0/I_1 ~ 2/x; else 0/0-like
+    const double a = log_iv(v, x), b = log_iv(v - 1.0, x);
+    if (is_nan(a) || is_nan(b)) return nan_value();
+    return exp(a - b);
 }
 
 LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double(v), double(x))); }

@@ -52,7 +52,7 @@ LOGBESSEL_INLINE double vmf_log_normalizer(double p, double kappa) {
     // kappa^nu cancels exactly, log C_p = log C_p(0) - log(sum_k t_k). Used for small kappa
     // and wherever the uniform expansion is not (r < DEBYE_R_MIN).
     const double r = detail::hypot_pos(nu, kappa);
-    if (kappa * kappa < 2.0 * p || r < detail::DEBYE_R_MIN)
+    if (kappa < sqrt(2.0 * p) || r < detail::DEBYE_R_MIN)  // kappa^2 < 2p, without overflow
         return log_uniform - log1p(detail::i_series_tail(nu, kappa));
     using namespace detail;
     if (r > 1e150) return nu * log(nu + r) - r - (nu + 0.5) * LN_2PI + 0.5 * log(r);  // no cancellation
