@@ -10,6 +10,7 @@
 #
 #   bash benchmarks/gpu_check.sh            # the whole check, about 3-5 minutes
 #   N=1e7 bash benchmarks/gpu_check.sh      # smaller benchmark
+#   QUICK=1 bash benchmarks/gpu_check.sh    # no launch sweep / compiler variants (~60 s less)
 # Wheels in ./.whl (e.g. a CuPy for another Python) are installed first when present.
 set -u
 cd "$(dirname "$0")/.."
@@ -107,7 +108,7 @@ esac
 stage "benchmark N=$N (timeout ${BENCH_TIMEOUT} s)"
 export CUPY_CACHE_DIR="$SCRATCH/cupy_cache_bench"
 t=$SECONDS
-timeout -k 10 "$BENCH_TIMEOUT" "$PY" benchmarks/bench_gpu.py --n "$N" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
+timeout -k 10 "$BENCH_TIMEOUT" "$PY" benchmarks/bench_gpu.py --n "$N" --out "$OUT" ${QUICK:+--quick} 2>&1 | tee "$OUT/bench.log"
 rc=${PIPESTATUS[0]}
 if [ "$rc" -eq 0 ]; then
     record "benchmark: ok ($((SECONDS - t)) s)"
