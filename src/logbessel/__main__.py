@@ -316,6 +316,14 @@ def main(argv=None) -> int:
         if args.command is None:
             args.no_scipy = False
         return cmd_table(args)
+    except BrokenPipeError:
+        # the reader went away (e.g. `python -m logbessel | head`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout at exit
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except (ValueError, OSError) as exc:
         print(f"logbessel: error: {exc}", file=sys.stderr)
         return 2
