@@ -15,7 +15,6 @@ jax is imported when this module is imported, never by ``import logbessel``.
 """
 from __future__ import annotations
 
-import math
 
 import jax
 import jax.numpy as jnp
@@ -63,21 +62,13 @@ log_kv.__doc__ = "log K_v(x), differentiable (custom JVP) in v and x."
 
 
 def _log_normalizer_np(p, kappa):
-    try:
-        from . import vmf
-        return vmf.log_normalizer(p, kappa)
-    except (ImportError, AttributeError):  # pragma: no cover - the vmf layer is optional here
-        nu = p / 2 - 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return nu * np.log(kappa) - p / 2 * math.log(2 * math.pi) - _lb.log_iv(nu, kappa)
+    from . import vmf  # the one implementation (csrc/logbessel/vmf.h)
+    return vmf.log_normalizer(p, kappa)
 
 
 def _dlogc_dp_np(p, kappa):
-    """d/dp log C_p(kappa) = (log kappa - log(2 pi) - d/dv log I_v(kappa)|_{v=p/2-1}) / 2;
-    at kappa = 0 the same expression at kappa = 1e-8 (the difference is O(kappa^2))."""
-    nu = p / 2 - 1
-    k = np.where(kappa == 0, 1e-8, kappa)
-    return 0.5 * (np.log(k) - math.log(2 * math.pi) - _lb.log_iv_dv(nu, k))
+    from . import vmf
+    return vmf._log_normalizer_dp(p, kappa)
 
 
 def _ratio_np(p, kappa):

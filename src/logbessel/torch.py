@@ -17,7 +17,6 @@ torch is imported when this module is imported, never by ``import logbessel``.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch
@@ -101,30 +100,13 @@ def log_kv(v, x) -> torch.Tensor:
 
 
 def _log_normalizer_values(p, kappa):
-    try:
-        from . import vmf
-        return vmf.log_normalizer(p, kappa)
-    except (ImportError, AttributeError):  # pragma: no cover - the vmf layer is optional here
-        xp_p, xp_k = np.asarray(p, dtype=float), np.asarray(kappa, dtype=float)
-        nu = xp_p / 2 - 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            val = nu * np.log(xp_k) - xp_p / 2 * math.log(2 * math.pi) - _lb.log_iv(nu, xp_k)
-        return val
+    from . import vmf  # the one implementation (csrc/logbessel/vmf.h)
+    return vmf.log_normalizer(p, kappa)
 
 
 def _dlogc_dp(p, kappa):
-    """d/dp log C_p(kappa) = (log kappa - log(2 pi) - d/dv log I_v(kappa)|_{v=p/2-1}) / 2;
-    at kappa = 0 (uniform density): (psi(p/2) - log pi) / 2."""
-    nu = p / 2 - 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = 0.5 * (np.log(kappa) - math.log(2 * math.pi) - _lb.log_iv_dv(nu, kappa))
-    if np.any(kappa == 0):
-        # log C_p(kappa) - log C_p(0) = O(kappa^2): the same expression at kappa = 1e-8 gives
-        # the kappa = 0 limit (psi(p/2) - log pi)/2 to ~1e-15 absolute.
-        tiny = 1e-8
-        d0 = 0.5 * (math.log(tiny) - math.log(2 * math.pi) - _lb.log_iv_dv(nu, tiny))
-        d = np.where(kappa == 0, d0, d)
-    return d
+    from . import vmf
+    return vmf._log_normalizer_dp(p, kappa)
 
 
 class _VmfLogNormalizer(torch.autograd.Function):

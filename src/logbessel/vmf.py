@@ -123,6 +123,17 @@ def _log_normalizer(xp, p, kappa):
     return _vmf_log_normalizer(p, kappa)
 
 
+def _log_normalizer_dp(p, kappa):
+    """d/dp log C_p(kappa) = (log kappa - log(2 pi) - d/dv log I_v(kappa)|_{v=p/2-1}) / 2, for
+    NumPy arrays (the torch and jax adapters' gradient in p). At kappa = 0 the same expression
+    at kappa = 1e-8: log C_p(kappa) - log C_p(0) = O(kappa^2), so it gives the limit
+    (psi(p/2) - log pi)/2 to ~1e-15."""
+    from . import log_iv_dv
+    p = np.asarray(p, dtype=np.float64)
+    k = np.where(np.asarray(kappa) == 0, 1e-8, kappa)
+    return 0.5 * (np.log(k) - math.log(2 * math.pi) - log_iv_dv(p / 2 - 1, k))
+
+
 def log_normalizer(p, kappa):
     """log C_p(kappa), the log normalising constant of the vMF density on S^{p-1}.
 
