@@ -117,10 +117,16 @@ def _check_dimension(xp, p, where):
 # log C_p(kappa)
 # --------------------------------------------------------------------------------------
 
-def _log_normalizer(xp, p, kappa):
-    # csrc/logbessel/vmf.h: series below kappa^2 = 2p, the uniform expansion with the
-    # cancelling leading terms in double-double above (NumPy ufunc or CUDA kernel).
-    return _vmf_log_normalizer(p, kappa)
+def _elementwise_p_kappa(name, f, p, kappa):
+    """f(p, kappa) elementwise after the checks shared by the (p, kappa) functions:
+    p >= 2 and kappa >= 0 (ValueError otherwise), dtype and scalar handling as elsewhere."""
+    xp = _namespace(p, kappa)
+    dtype = _out_dtype(p, kappa)
+    (p_, k_), scalar = _floats(xp, p, kappa)
+    _check_dimension(xp, p_, name)
+    if bool(xp.any(k_ < 0)):
+        raise ValueError(f"{name}: kappa must be >= 0; got kappa = {_first_bad(xp, k_, k_ < 0):g}")
+    return _finish(xp, f(p_, k_), scalar, dtype)
 
 
 def _log_normalizer_dp(p, kappa):
@@ -151,14 +157,7 @@ def log_normalizer(p, kappa):
 
     Raises ValueError for p < 2 or kappa < 0.
     """
-    xp = _namespace(p, kappa)
-    dtype = _out_dtype(p, kappa)
-    (p_, k_), scalar = _floats(xp, p, kappa)
-    _check_dimension(xp, p_, "log_normalizer")
-    if bool(xp.any(k_ < 0)):
-        raise ValueError(f"log_normalizer: kappa must be >= 0; got kappa = "
-                         f"{_first_bad(xp, k_, k_ < 0):g}")
-    return _finish(xp, _log_normalizer(xp, p_, k_), scalar, dtype)
+    return _elementwise_p_kappa("log_normalizer", _vmf_log_normalizer, p, kappa)
 
 
 def mean_resultant_length(p, kappa):
@@ -169,14 +168,8 @@ def mean_resultant_length(p, kappa):
     p >= 2 and kappa >= 0: A_p(0) = 0, A_p(inf) = 1, A_p(kappa) ~ kappa/p for small kappa
     and 1 - (p-1)/(2 kappa) for large kappa. Raises ValueError for p < 2 or kappa < 0.
     """
-    xp = _namespace(p, kappa)
-    dtype = _out_dtype(p, kappa)
-    (p_, k_), scalar = _floats(xp, p, kappa)
-    _check_dimension(xp, p_, "mean_resultant_length")
-    if bool(xp.any(k_ < 0)):
-        raise ValueError(f"mean_resultant_length: kappa must be >= 0; got kappa = "
-                         f"{_first_bad(xp, k_, k_ < 0):g}")
-    return _finish(xp, _iv_ratio(0.5 * p_, k_), scalar, dtype)
+    return _elementwise_p_kappa("mean_resultant_length", lambda p_, k_: _iv_ratio(0.5 * p_, k_),
+                                p, kappa)
 
 
 # --------------------------------------------------------------------------------------
