@@ -273,11 +273,8 @@ LOGBESSEL_INLINE double log_kv_dv_small(double v, double x) {
 // x K_{v+1}(x)/K_v(x), v >= 0, x > 0, r < DEBYE_R_MIN.
 LOGBESSEL_INLINE double k_rt_small(double v, double x) {
     if (x <= TEMME_X_MAX) {
-        const double n = floor(v + 0.5);
-        const double mu = v - n;
-        double logk, rt;
-        k_temme_series(mu, x, logk, rt);
-        for (int j = 1; j <= int(n); ++j) rt = x * x / rt + 2.0 * (mu + j);
+        double rt;
+        log_kv_temme(v, x, rt);
         return rt;
     }
     return k_ratio_cf(v, x);

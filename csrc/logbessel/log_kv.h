@@ -97,27 +97,27 @@ LOGBESSEL_INLINE double log_kv_cf(double v, double x) {
 
 // Region 2a: v >= 0, 0 < x <= TEMME_X_MAX: Temme's series at mu = v - round(v), then the forward
 // recurrence in the bounded variable rt_j = x K_{mu+j+1}/K_{mu+j} = x^2/rt_{j-1} + 2(mu+j).
-LOGBESSEL_INLINE double log_kv_temme(double v, double x) {
+LOGBESSEL_INLINE double log_kv_temme(double v, double x, double& rt_v) {
     const double n = floor(v + 0.5);
     const double mu = v - n;
     double logk, rt;
     k_temme_series(mu, x, logk, rt);
     const int steps = int(n);
-    if (steps == 0) return logk;
-    // For x >= 1 the factors are divided by x as we go (no cancellation against n log x).
-    const bool scale = x >= 1.0;
-    const double xinv = 1.0 / x;
-    double prod = scale ? rt * xinv : rt;
-    for (int j = 1; j < steps; ++j) {
+    // log K_v = log K_mu + log(prod_{j<n} rt_j) - n log x: all terms grow together for
+    // x <= TEMME_X_MAX < 1 (no cancellation), and prod stays below ~1e210.
+    double prod = 1.0;
+    for (int j = 1; j <= steps; ++j) {
+        prod *= rt;
         rt = x * x / rt + 2.0 * (mu + j);
-        prod *= scale ? rt * xinv : rt;
     }
-    return scale ? logk + log(prod) : logk + log(prod) - steps * log(x);
+    rt_v = rt;  // x K_{v+1}/K_v
+    return steps == 0 ? logk : logk + log(prod) - steps * log(x);
 }
 
 // Region 2: v >= 0, x > 0, r < DEBYE_R_MIN.
 LOGBESSEL_INLINE double log_kv_small(double v, double x) {
-    return x <= TEMME_X_MAX ? log_kv_temme(v, x) : log_kv_cf(v, x);
+    double rt;
+    return x <= TEMME_X_MAX ? log_kv_temme(v, x, rt) : log_kv_cf(v, x);
 }
 
 }  // namespace detail
