@@ -6,6 +6,8 @@ Writes:
                                 arithmetic, rewritten for the (1/r, q = (v/r)^2) form used by
                                 the uniform expansion, plus the table of how many terms each
                                 range of r = sqrt(v^2 + x^2) needs.
+  csrc/logbessel/log_table.h    log(j/256), j = 192..384, as double-double pairs (mpmath, 50
+                                digits), for the table-driven double-double logarithm.
   csrc/logbessel/gamma_coeffs.h Taylor coefficients of 1/Gamma(1+z) at z = 0 (DLMF 5.7.1) and
                                 the Stirling (Binet) series coefficients B_2k / (2k (2k-1))
                                 (DLMF 5.11.1).
@@ -22,6 +24,8 @@ OUT = ROOT / "csrc" / "logbessel"
 
 KMAX = 20          # highest Debye term generated
 TERM_TOL = 1e-17   # a term is dropped once max_q |P_k(q)| / r^k < TERM_TOL
+# numbers of terms of the classes of r in debye_log_sums (the last: all DEBYE_R_MIN needs)
+DEBYE_CLASSES = tuple(int(k) for k in __import__("os").environ.get("DEBYE_CLASSES", "5,8,12,19").split(","))
 
 
 def debye_polynomials(kmax):
@@ -39,6 +43,43 @@ def debye_polynomials(kmax):
             new[e + 3] = new.get(e + 3, 0) - 5 * c / (8 * (e + 3))
         u.append({e: c for e, c in new.items() if c != 0})
     return u
+
+
+def _poly_mul(a, b):
+    out = [Fr(0)] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        if x:
+            for j, y in enumerate(b):
+                out[i + j] += x * y
+    return out
+
+
+def _poly_add(a, b):
+    out = [Fr(0)] * max(len(a), len(b))
+    for i, x in enumerate(a):
+        out[i] += x
+    for i, x in enumerate(b):
+        out[i] += x
+    return out
+
+
+def log_debye_polynomials(P):
+    """L_k(q) with log(1 + sum_k P_k(q) w^k) = sum_k L_k(q) w^k, exactly, for k = 1..len(P):
+    log(1 + S) = sum_n (-1)^(n+1) S^n / n, with S^n truncated at w^len(P)."""
+    kmax = len(P)
+    S = {k + 1: P[k] for k in range(kmax)}
+    L = {k: [Fr(0)] for k in S}
+    Sn = dict(S)
+    for n in range(1, kmax + 1):
+        for k, pk in Sn.items():
+            L[k] = _poly_add(L[k], [c * Fr((-1) ** (n + 1), n) for c in pk])
+        nxt = {}
+        for k1, p1 in Sn.items():
+            for k2, p2 in S.items():
+                if k1 + k2 <= kmax:
+                    nxt[k1 + k2] = _poly_add(nxt.get(k1 + k2, [Fr(0)]), _poly_mul(p1, p2))
+        Sn = nxt
+    return [L[k] for k in range(1, kmax + 1)]
 
 
 def fmt(x):
@@ -66,6 +107,7 @@ def max_abs_on_unit(coeffs, n=4001):
 
 
 def gen_debye():
+    import math
     u = debye_polynomials(KMAX)
     P = []  # P_k(q): u_k(p) = p^k P_k(p^2)
     for k in range(1, KMAX + 1):
@@ -128,17 +170,41 @@ def gen_debye():
     w("    }")
     w("}")
     w("")
-    w("// Even and odd parts of the Debye sum with K terms:")
-    w("//   E = sum_{k even, 1<=k<=K} P_k(q) w^k,  O = sum_{k odd} P_k(q) w^k,  w = 1/r.")
-    w("// Then sum_k u_k(p)/v^k = E + O (for I) and sum_k (-1)^k u_k(p)/v^k = E - O (for K).")
-    w("LOGBESSEL_INLINE void debye_sums(int K, double q, double w, double& E, double& O) {")
+    # log form: the expansions enter as log(1 + sum_k P_k w^k) = sum_k L_k w^k, summed
+    # directly (no log1p), with a fixed number of terms per class of r (few, predictable
+    # branches instead of one exit per term count)
+    L = log_debye_polynomials(P)
+    lmax = [max_abs_on_unit([float(c) for c in co], 1001) for co in L]
+    kmax_used = useful[-1][1]
+    w("// log(1 + sum_k P_k(q) w^k) = sum_k L_k(q) w^k (the cumulants of the Debye series, exact")
+    w("// rationals from the P_k), split into even and odd parts in w = 1/r:")
+    w("//   E = sum_{k even} L_k(q) w^k,  O = sum_{k odd} L_k(q) w^k,")
+    w("// so that log(1 + sum_k u_k(p)/v^k) = E + O (for I) and log(1 + sum_k (-1)^k u_k(p)/v^k)")
+    w("// = E - O (for K). Terms are summed in classes of r, each with the number of terms")
+    w(f"// its smallest r needs for a truncation error below {TERM_TOL:g} (extra terms at larger")
+    w("// r are harmless: the series is still decreasing there).")
+    w("LOGBESSEL_INLINE void debye_log_sums(double r, double q, double w, double& E, double& O) {")
     w("    const double w2 = w * w;")
-    w("    double e = 0.0, o = 0.0;")
-    w("    switch (K) {")
-    for k in range(useful[-1][1], 0, -1):
-        var = "o" if k % 2 else "e"
-        w(f"    case {k}: {var} = fma({var}, w2, debye_P({k}, q)); [[fallthrough]];")
-    w("    default: break;")
+    w("    double e, o;")
+    classes = list(DEBYE_CLASSES)
+    assert classes[-1] == kmax_used
+    for i, K in enumerate(classes):
+        # smallest r at which K terms suffice: term K+1 of the log form below TERM_TOL
+        rmin = (lmax[K] / TERM_TOL) ** (1.0 / (K + 1)) if K < len(L) else None
+        if i == 0:
+            w(f"    if (r >= {fmt(math.ceil(rmin * 100) / 100)}) {{  // {K} terms")
+        elif i < len(classes) - 1:
+            w(f"    }} else if (r >= {fmt(math.ceil(rmin * 100) / 100)}) {{  // {K} terms")
+        else:
+            w(f"    }} else {{  // {K} terms (r >= DEBYE_R_MIN)")
+        ke = K if K % 2 == 0 else K - 1
+        ko = K if K % 2 == 1 else K - 1
+        w(f"        e = {horner(L[ke - 1], 'q')};")
+        for k in range(ke - 2, 0, -2):
+            w(f"        e = fma(e, w2, {horner(L[k - 1], 'q')});")
+        w(f"        o = {horner(L[ko - 1], 'q')};")
+        for k in range(ko - 2, 0, -2):
+            w(f"        o = fma(o, w2, {horner(L[k - 1], 'q')});")
     w("    }")
     w("    E = e * w2;")
     w("    O = o * w;")
@@ -208,8 +274,70 @@ def gen_gamma():
     (OUT / "gamma_coeffs.h").write_text("\n".join(lines) + "\n")
 
 
+LOG_TABLE_N = 256  # table spacing 1/N over [0.75, 1.5]
+
+
+def gen_log_table():
+    import mpmath as mp
+    mp.mp.dps = 50
+    j0, j1 = 3 * LOG_TABLE_N // 4, 3 * LOG_TABLE_N // 2
+    his, los = [], []
+    for j in range(j0, j1 + 1):
+        val = mp.log(mp.mpf(j) / LOG_TABLE_N)
+        hi = float(val)
+        lo = float(val - mp.mpf(hi))
+        his.append(fmt(hi))
+        los.append(fmt(lo))
+    lines = []
+    w = lines.append
+    w("// GENERATED by tools/generate_coefficients.py -- do not edit by hand.")
+    w(f"// log(j/{LOG_TABLE_N}) for j = {j0} .. {j1} (the points c = j/{LOG_TABLE_N} of [0.75, 1.5]) as")
+    w("// double-double pairs hi + lo, computed with mpmath at 50 digits: the table of dd_log.")
+    w("// The data exist twice in the object code, never in the source: once for the host and,")
+    w("// under CUDA, once in device memory (a host constant cannot be read by device code).")
+    w("#pragma once")
+    w('#include "config.h"')
+    w("")
+    w("namespace logbessel {")
+    w("namespace detail {")
+    w("")
+    w(f"constexpr int LOG_TABLE_N = {LOG_TABLE_N};")
+    w(f"constexpr int LOG_TABLE_J0 = {j0};")
+    w("")
+    w("#define LOGBESSEL_LOG_TABLE_HI \\")
+    w("    {" + ", ".join(his) + "}")
+    w("#define LOGBESSEL_LOG_TABLE_LO \\")
+    w("    {" + ", ".join(los) + "}")
+    w("#if defined(__CUDACC__) || defined(__CUDACC_RTC__)")
+    w("__device__ const double LOG_TABLE_HI_DEV[] = LOGBESSEL_LOG_TABLE_HI;")
+    w("__device__ const double LOG_TABLE_LO_DEV[] = LOGBESSEL_LOG_TABLE_LO;")
+    w("#endif")
+    w("#if !defined(__CUDACC_RTC__)")
+    w("constexpr double LOG_TABLE_HI_HOST[] = LOGBESSEL_LOG_TABLE_HI;")
+    w("constexpr double LOG_TABLE_LO_HOST[] = LOGBESSEL_LOG_TABLE_LO;")
+    w("#endif")
+    w("#undef LOGBESSEL_LOG_TABLE_HI")
+    w("#undef LOGBESSEL_LOG_TABLE_LO")
+    w("")
+    w(f"// log(j/{LOG_TABLE_N}) = hi + lo for LOG_TABLE_J0 <= j <= 2 LOG_TABLE_J0.")
+    w("LOGBESSEL_INLINE void log_table(int j, double& hi, double& lo) {")
+    w("#if defined(__CUDA_ARCH__)")
+    w("    hi = LOG_TABLE_HI_DEV[j - LOG_TABLE_J0];")
+    w("    lo = LOG_TABLE_LO_DEV[j - LOG_TABLE_J0];")
+    w("#else")
+    w("    hi = LOG_TABLE_HI_HOST[j - LOG_TABLE_J0];")
+    w("    lo = LOG_TABLE_LO_HOST[j - LOG_TABLE_J0];")
+    w("#endif")
+    w("}")
+    w("")
+    w("}  // namespace detail")
+    w("}  // namespace logbessel")
+    (OUT / "log_table.h").write_text("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
     tiers = gen_debye()
     gen_gamma()
+    gen_log_table()
     for rmin, K in tiers:
         print(f"K={K:2d} terms for r >= {rmin:.4g}")

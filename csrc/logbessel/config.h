@@ -28,6 +28,7 @@ constexpr double LN_PI_2 = 0.4515827052894549;      // log(pi / 2)
 constexpr double LN_PI_2_LO = -1.2924516975755169e-17;
 constexpr double EULER_E = 2.718281828459045;
 constexpr double EULER_E_LO = 1.4456468917292502e-16;
+constexpr double TWO_THIRDS_LO = 3.700743415417188e-17;  // 2/3 - double(2/3)
 constexpr double DBL_EPS = 2.220446049250313e-16;
 
 LOGBESSEL_INLINE double nan_value() {
@@ -43,6 +44,27 @@ LOGBESSEL_INLINE double inf_value() {
     return __longlong_as_double(0x7ff0000000000000LL);
 #else
     return __builtin_inf();
+#endif
+}
+
+// The bits of a double and back (for exponent and mantissa manipulation).
+LOGBESSEL_INLINE unsigned long long double_bits(double x) {
+#if defined(__CUDA_ARCH__)
+    return (unsigned long long)__double_as_longlong(x);
+#else
+    unsigned long long b;
+    __builtin_memcpy(&b, &x, sizeof b);
+    return b;
+#endif
+}
+
+LOGBESSEL_INLINE double bits_double(unsigned long long b) {
+#if defined(__CUDA_ARCH__)
+    return __longlong_as_double((long long)b);
+#else
+    double x;
+    __builtin_memcpy(&x, &b, sizeof x);
+    return x;
 #endif
 }
 

@@ -67,10 +67,10 @@ LOGBESSEL_INLINE double iv_log_ratio_uniform(double v, double x) {
     const double dF = dr - aw - v * dA;
     // -0.5 log(r_v / r_w) = -0.25 log1p((r_v^2 - r_w^2) / r_w^2)
     const double dlogr = -0.25 * log1p((2.0 * v - 1.0) / rw / rw);
-    double sIv, sKv, sIw, sKw;
-    debye_corrections(v, rv, sIv, sKv);
-    debye_corrections(fabs(w), rw, sIw, sKw);
-    const double dS = log1p((sIv - sIw) / (1.0 + sIw));
+    double lIv, lKv, lIw, lKw;
+    debye_log_corrections(v, rv, lIv, lKv);
+    debye_log_corrections(fabs(w), rw, lIw, lKw);
+    const double dS = lIv - lIw;
     return dF + dlogr + dS;
 }
 

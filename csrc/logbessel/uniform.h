@@ -2,10 +2,11 @@
 // r = sqrt(v^2 + x^2) (DLMF 10.41.3 and 10.41.4), written in terms of r instead of v so it
 // stays valid down to v = 0, where it becomes the Hankel expansion (DLMF 10.40.1-2):
 //
-//   log I_v(x) =  F(v, x) - log(2 pi r)/2 + log(1 + sum_k P_k(q) / r^k)
-//   log K_v(x) = -F(v, x) + log(pi/(2 r))/2 + log(1 + sum_k (-1)^k P_k(q) / r^k)
+//   log I_v(x) =  F(v, x) - log(2 pi r)/2 + sum_k L_k(q) / r^k
+//   log K_v(x) = -F(v, x) + log(pi/(2 r))/2 + sum_k (-1)^k L_k(q) / r^k
 //
-// with q = (v/r)^2 and the exponent F = v eta(x/v) = r - v asinh(v/x).
+// with q = (v/r)^2, the exponent F = v eta(x/v) = r - v asinh(v/x), and
+// sum_k L_k(q) w^k = log(1 + sum_k P_k(q) w^k) the log form of the Debye series (debye.h).
 #pragma once
 #include "config.h"
 #include "debye.h"
@@ -63,30 +64,30 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign)
     return sign * F - (half_log_r - c);
 }
 
-// Debye correction sums for I (sI) and K (sK), v >= 0, r = hypot(v, x) >= DEBYE_R_MIN.
-LOGBESSEL_INLINE void debye_corrections(double v, double r, double& sI, double& sK) {
-    const int K = debye_terms(r);
-    const double p = v / r;
-    const double q = p * p;
+// The logarithms of the Debye correction factors of I (lI) and K (lK):
+// lI = log(1 + sum_k u_k(p)/v^k), lK = log(1 + sum_k (-1)^k u_k(p)/v^k), summed directly in
+// log form (debye.h), for v >= 0, r = hypot(v, x) >= DEBYE_R_MIN.
+LOGBESSEL_INLINE void debye_log_corrections(double v, double r, double& lI, double& lK) {
     const double w = 1.0 / r;
+    const double p = v * w;
     double E, O;
-    debye_sums(K, q, w, E, O);
-    sI = E + O;
-    sK = E - O;
+    debye_log_sums(r, p * p, w, E, O);
+    lI = E + O;
+    lK = E - O;
 }
 
 // log I_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
 LOGBESSEL_INLINE double log_iv_uniform(double v, double x, double r) {
-    double sI, sK;
-    debye_corrections(v, r, sI, sK);
-    return debye_leading(v, x, r, 1.0) + log1p(sI);
+    double lI, lK;
+    debye_log_corrections(v, r, lI, lK);
+    return debye_leading(v, x, r, 1.0) + lI;
 }
 
 // log K_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
 LOGBESSEL_INLINE double log_kv_uniform(double v, double x, double r) {
-    double sI, sK;
-    debye_corrections(v, r, sI, sK);
-    return debye_leading(v, x, r, -1.0) + log1p(sK);
+    double lI, lK;
+    debye_log_corrections(v, r, lI, lK);
+    return debye_leading(v, x, r, -1.0) + lK;
 }
 
 }  // namespace detail

@@ -56,14 +56,14 @@ LOGBESSEL_INLINE double vmf_log_normalizer(double p, double kappa) {
         return log_uniform - log1p(detail::i_series_tail(nu, kappa));
     using namespace detail;
     if (r > 1e150) return nu * log(nu + r) - r - (nu + 0.5) * LN_2PI + 0.5 * log(r);  // no cancellation
-    double sI, sK;
-    debye_corrections(nu, r, sI, sK);
+    double lI, lK;
+    debye_log_corrections(nu, r, lI, lK);
     const dd rr = dd_sqrt(dd_add(two_prod(nu, nu), two_prod(kappa, kappa)));
     dd t = dd_mul_d(dd_log(dd_add_d(rr, nu)), nu);                          // nu log(nu + r)
     t = dd_sub(t, rr);                                                       // - r
     t = dd_sub(t, dd_mul_d(dd{LN_2PI, LN_2PI_LO}, nu + 0.5));                // - (nu + 1/2) log 2pi
     t = dd_add(t, dd_mul_d(dd_log(rr), 0.5));                                // + log(r)/2
-    return t.hi + (t.lo - log1p(sI));
+    return t.hi + (t.lo - lI);
 }
 
 LOGBESSEL_INLINE float vmf_log_normalizer(float p, float kappa) {
