@@ -183,31 +183,61 @@ def gen_debye():
     w("// = E - O (for K). Terms are summed in classes of r, each with the number of terms")
     w(f"// its smallest r needs for a truncation error below {TERM_TOL:g} (extra terms at larger")
     w("// r are harmless: the series is still decreasing there).")
-    w("LOGBESSEL_INLINE void debye_log_sums(double r, double q, double w, double& E, double& O) {")
-    w("    const double w2 = w * w;")
-    w("    double e, o;")
     classes = list(DEBYE_CLASSES)
     assert classes[-1] == kmax_used
+    w(f"constexpr int DEBYE_NCLASSES = {len(classes)};")
+    w("// The class of r >= DEBYE_R_MIN (0 needs the fewest terms): the number of class")
+    w("// thresholds above r, counted without branches (r is random from input to input).")
+    w("LOGBESSEL_INLINE int debye_class(double r) {")
+    parts = []
+    for i, K in enumerate(classes[:-1]):
+        rmin = (lmax[K] / TERM_TOL) ** (1.0 / (K + 1))
+        parts.append(f"int(r < {fmt(math.ceil(rmin * 100) / 100)})")
+    w(f"    return {' + '.join(parts)};  // " + ", ".join(f"class {i}: {K} terms" for i, K in enumerate(classes)))
+    w("}")
+    w("")
+    # term k is needed below the threshold of the largest class with fewer than k terms
+    thresholds = []  # (K of class i, its r_min) for all classes but the last
+    for K in classes[:-1]:
+        rmin = (lmax[K] / TERM_TOL) ** (1.0 / (K + 1))
+        thresholds.append((K, math.ceil(rmin * 100) / 100))
+
+    def needed_below(k):
+        best = None
+        for K, rmin in thresholds:
+            if K < k:
+                best = rmin
+        return best
+
+    w("// N lanes in lockstep (see lanes in config.h): cls is the largest debye_class among the")
+    w("// lanes, r their r; each lane gets exactly the terms its own class has (a term beyond")
+    w("// them leaves its Horner accumulator at 0), so every lane's result is the one it gets alone.")
+    w("template <int N>")
+    w("LOGBESSEL_INLINE void debye_log_sums_n(int cls, const double* r, const double* q, const double* w, double* E, double* O) {")
     for i, K in enumerate(classes):
-        # smallest r at which K terms suffice: term K+1 of the log form below TERM_TOL
-        rmin = (lmax[K] / TERM_TOL) ** (1.0 / (K + 1)) if K < len(L) else None
-        if i == 0:
-            w(f"    if (r >= {fmt(math.ceil(rmin * 100) / 100)}) {{  // {K} terms")
-        elif i < len(classes) - 1:
-            w(f"    }} else if (r >= {fmt(math.ceil(rmin * 100) / 100)}) {{  // {K} terms")
+        head = "if" if i == 0 else "} else if"
+        if i < len(classes) - 1:
+            w(f"    {head} (cls == {i}) {{  // up to {K} terms")
         else:
-            w(f"    }} else {{  // {K} terms (r >= DEBYE_R_MIN)")
+            w(f"    }} else {{  // up to {K} terms")
         ke = K if K % 2 == 0 else K - 1
         ko = K if K % 2 == 1 else K - 1
-        w(f"        e = {horner(L[ke - 1], 'q')};")
-        for k in range(ke - 2, 0, -2):
-            w(f"        e = fma(e, w2, {horner(L[k - 1], 'q')});")
-        w(f"        o = {horner(L[ko - 1], 'q')};")
-        for k in range(ko - 2, 0, -2):
-            w(f"        o = fma(o, w2, {horner(L[k - 1], 'q')});")
+        w("        LOGBESSEL_LANES")
+        w("        for (int l = 0; l < N; ++l) {")
+        w("            const double ql = q[l], w2 = w[l] * w[l];")
+        w("            double e = 0.0, o = 0.0;")
+        for k in range(K, 0, -1):
+            var = "o" if k % 2 else "e"
+            step = f"fma({var}, w2, {horner(L[k - 1], 'ql')})"
+            lim = needed_below(k)
+            if lim is None:
+                w(f"            {var} = {step};")
+            else:
+                w(f"            {var} = r[l] < {fmt(lim)} ? {step} : {var};")
+        w("            E[l] = e * w2;")
+        w("            O[l] = o * w[l];")
+        w("        }")
     w("    }")
-    w("    E = e * w2;")
-    w("    O = o * w;")
     w("}")
     w("")
     w("}  // namespace detail")

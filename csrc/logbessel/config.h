@@ -16,6 +16,23 @@
 #include <math.h>
 #endif
 
+// Marks a loop over lanes (see below) whose body is plain arithmetic, for the host
+// compiler's vectorizer (honoured with -fopenmp-simd, which setup.py passes; no OpenMP
+// runtime is involved). Nothing on CUDA, where a lane loop has one iteration.
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__) || defined(_MSC_VER)
+#define LOGBESSEL_LANES
+#else
+#define LOGBESSEL_LANES _Pragma("omp simd")
+#endif
+
+// Lanes. The functions of csrc/logbessel with an _n suffix take arrays of N inputs and
+// evaluate them in lockstep: one loop over the terms (or levels, or recurrence steps) with
+// an inner loop over the N lanes, running until every lane is done (a lane that is done
+// keeps adding terms far below its rounding, or is masked where that would change it). The
+// scalar functions are their N = 1 case, so the CPU's batched loops (module.cpp, N = 8:
+// independent chains the core can overlap, and SIMD) and the GPU's one-element-per-thread
+// kernels run the same arithmetic from the same source.
+
 namespace logbessel {
 
 // Mathematical constants (correctly rounded to double).
@@ -30,6 +47,35 @@ constexpr double EULER_E = 2.718281828459045;
 constexpr double EULER_E_LO = 1.4456468917292502e-16;
 constexpr double TWO_THIRDS_LO = 3.700743415417188e-17;  // 2/3 - double(2/3)
 constexpr double DBL_EPS = 2.220446049250313e-16;
+
+namespace detail {
+// Regions of the public functions, as their _classify functions report them: the CPU loops
+// gather inputs of one region and evaluate them in lanes (module.cpp). A classify function
+// returns region * REGION_BUCKETS + bucket, the bucket (0 .. REGION_BUCKETS - 1) a coarse
+// measure of the work the input needs (terms, levels, steps), so that lanes with similar
+// work run together.
+constexpr int REGION_SCALAR = 0;   // special values, negative orders etc.: the scalar function
+constexpr int REGION_UNIFORM = 1;  // r = hypot(v, x) >= DEBYE_R_MIN: uniform expansion
+constexpr int REGION_SERIES = 2;   // I: power series
+constexpr int REGION_TEMME = 3;    // K: Temme's series and forward recurrence
+constexpr int REGION_CF = 4;       // K: continued fraction and Wronskian
+constexpr int REGION_COUNT = 5;
+constexpr int REGION_BUCKETS = 16;
+}  // namespace detail
+
+namespace detail {
+// Lane helpers. A lane's mask is a double, 1 while the lane runs and 0 once it is done
+// (masks by arithmetic vectorize where selects and branches do not). select_lane(m, a, b)
+// is a if m = 1 and b if m = 0, exactly, for finite a and b.
+LOGBESSEL_INLINE double select_lane(double m, double a, double b) { return m * a + (1.0 - m) * b; }
+
+template <int N>
+LOGBESSEL_INLINE bool any_lane(const double* m) {
+    int any = 0;
+    for (int l = 0; l < N; ++l) any |= int(m[l] != 0.0);
+    return any != 0;
+}
+}  // namespace detail
 
 LOGBESSEL_INLINE double nan_value() {
 #if defined(__CUDA_ARCH__)

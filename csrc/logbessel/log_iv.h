@@ -16,11 +16,23 @@
 namespace logbessel {
 namespace detail {
 
+// The regions of log I for v >= 0, 0 < x < inf, v < inf (REGION_* in config.h).
+LOGBESSEL_INLINE int log_iv_region(double v, double x) {
+    return hypot_pos(v, x) >= DEBYE_R_MIN ? REGION_UNIFORM : REGION_SERIES;
+}
+
+// log I for N lanes of one region (v >= 0, 0 < x < inf, v < inf).
+template <int N>
+LOGBESSEL_INLINE void log_iv_region_n(int region, const double* v, const double* x, double* out) {
+    if (region == REGION_UNIFORM) log_iv_uniform_n<N>(v, x, out);
+    else log_iv_series_n<N>(v, x, out);
+}
+
 // log I_v(x) for v >= 0 finite, 0 < x < inf.
 LOGBESSEL_INLINE double log_iv_pos(double v, double x) {
-    const double r = hypot_pos(v, x);
-    if (r >= DEBYE_R_MIN) return log_iv_uniform(v, x, r);
-    return log_iv_series(v, x);
+    double out;
+    log_iv_region_n<1>(log_iv_region(v, x), &v, &x, &out);
+    return out;
 }
 
 // log I_v(x) for negative non-integer v, 0 <= x <= inf.
@@ -40,6 +52,20 @@ LOGBESSEL_INLINE double log_iv_neg(double v, double x) {
     const double d = lc - li;  // log(e^li - e^lc) = li + log(1 - e^d)
     if (d >= 0.0) return nan_value();
     return li + (d > -LN2 ? log(-expm1(d)) : log1p(-exp(d)));
+}
+
+// Lanes of the public log_iv (any input): region * REGION_BUCKETS + bucket (config.h), with
+// a negative integer order folded to -v, or REGION_SCALAR where the scalar function answers
+// directly (special values, negative non-integer orders).
+LOGBESSEL_INLINE int log_iv_classify(double& v, double x) {
+    if (is_nan(v) || is_nan(x) || x <= 0.0 || x == inf_value() || is_inf(v)) return REGION_SCALAR;
+    if (v < 0.0) {
+        if (!is_integer(v)) return REGION_SCALAR;
+        v = -v;
+    }
+    const double r = hypot_pos(v, x);
+    if (r >= DEBYE_R_MIN) return REGION_UNIFORM * REGION_BUCKETS + debye_class(r);
+    return REGION_SERIES * REGION_BUCKETS + int(x * 0.625);  // terms ~ x, x < 24
 }
 
 }  // namespace detail

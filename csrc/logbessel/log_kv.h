@@ -23,41 +23,66 @@ namespace detail {
 // stays within ~3 eps down to x = 0.5 but needs ~64/x levels.
 constexpr double TEMME_X_MAX = 0.5;
 
-// Region 2a. Temme's series for |mu| <= 1/2, 0 < x <= TEMME_X_MAX. Returns log K_mu(x) and
-// rt = x K_{mu+1}(x) / K_mu(x) (bounded for every x > 0, unlike the ratio itself).
-LOGBESSEL_INLINE void k_temme_series(double mu, double x, double& logk, double& rt) {
-    const double L = LN2 - log(x);  // log(2/x) >= 0
-    const double sigma = mu * L;
-    const double mu2 = mu * mu;
-    const double g1 = temme_gamma1(mu2);
-    const double g2 = temme_gamma2(mu2);
-    const double gp = 1.0 / (g2 - mu * g1);  // Gamma(1 + mu)
-    const double gm = 1.0 / (g2 + mu * g1);  // Gamma(1 - mu)
-    const double fact = (mu == 0.0) ? 1.0 : PI * mu / sin(PI * mu);
-    // cosh and sinh from the one exponential (fewer library calls: the result then depends
-    // less on the host's or the device's libm, which keeps CPU and GPU within a few eps)
-    const double e = exp(sigma);
-    const double ei = 1.0 / e;
-    const double shc = fabs(sigma) < 0.5 ? sinhc(sigma) : 0.5 * (e - ei) / sigma;
-    double f = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L);
-    double p = 0.5 * e * gp;
-    double q = 0.5 * ei * gm;
-    double sumf = f, sumh = p;
-    double c = 1.0;
-    const double u = 0.25 * x * x;
-    for (int k = 1; k < 200; ++k) {
-        f = (k * f + p + q) / (k * k - mu2);
-        p /= (k - mu);
-        q /= (k + mu);
-        const double h = p - k * f;
-        c *= u / k;
-        const double df = c * f, dh = c * h;
-        sumf += df;
-        sumh += dh;
-        if (fabs(df) < 0.25 * DBL_EPS * sumf && fabs(dh) < 0.25 * DBL_EPS * fabs(sumh)) break;
+// Region 2a. Temme's series for |mu| <= 1/2, 0 < x <= TEMME_X_MAX, N lanes. Returns
+// log K_mu(x) and rt = x K_{mu+1}(x) / K_mu(x) (bounded for every x > 0, unlike the ratio).
+template <int N>
+LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double* logk, double* rt) {
+    double f[N], p[N], q[N], sumf[N], sumh[N], c[N], u[N], mu2[N];
+    for (int l = 0; l < N; ++l) {
+        const double L = LN2 - log(x[l]);  // log(2/x) >= 0
+        const double sigma = mu[l] * L;
+        mu2[l] = mu[l] * mu[l];
+        const double g1 = temme_gamma1(mu2[l]);
+        const double g2 = temme_gamma2(mu2[l]);
+        const double gp = 1.0 / (g2 - mu[l] * g1);  // Gamma(1 + mu)
+        const double gm = 1.0 / (g2 + mu[l] * g1);  // Gamma(1 - mu)
+        const double fact = (mu[l] == 0.0) ? 1.0 : PI * mu[l] / sin(PI * mu[l]);
+        // cosh and sinh from the one exponential (fewer library calls: the result then
+        // depends less on the host's or the device's libm, which keeps CPU and GPU within
+        // a few eps)
+        const double e = exp(sigma);
+        const double ei = 1.0 / e;
+        const double shc = fabs(sigma) < 0.5 ? sinhc(sigma) : 0.5 * (e - ei) / sigma;
+        f[l] = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L);
+        p[l] = 0.5 * e * gp;
+        q[l] = 0.5 * ei * gm;
+        sumf[l] = f[l];
+        sumh[l] = p[l];
+        c[l] = 1.0;
+        u[l] = 0.25 * x[l] * x[l];
     }
-    logk = log(sumf);
-    rt = 2.0 * sumh / sumf;
+    double live[N], resf[N], resh[N];
+    for (int l = 0; l < N; ++l) {
+        live[l] = 1.0;
+        resf[l] = sumf[l];
+        resh[l] = sumh[l];
+    }
+    for (int k = 1; k < 200; ++k) {
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            // one division: 1/(k - mu) = (k + mu) D and 1/(k + mu) = (k - mu) D
+            const double D = 1.0 / (k * k - mu2[l]);
+            f[l] = (k * f[l] + p[l] + q[l]) * D;
+            p[l] *= (k + mu[l]) * D;
+            q[l] *= (k - mu[l]) * D;
+            c[l] *= u[l] / k;
+            const double df = c[l] * f[l], dh = c[l] * (p[l] - k * f[l]);
+            sumf[l] += df;
+            sumh[l] += dh;
+            resf[l] = select_lane(live[l], sumf[l], resf[l]);
+            resh[l] = select_lane(live[l], sumh[l], resh[l]);
+            live[l] *= double((fabs(df) >= 0.25 * DBL_EPS * sumf[l]) | (fabs(dh) >= 0.25 * DBL_EPS * fabs(sumh[l])));
+        }
+        if (!any_lane<N>(live)) break;
+    }
+    for (int l = 0; l < N; ++l) {
+        sumf[l] = resf[l];
+        sumh[l] = resh[l];
+    }
+    for (int l = 0; l < N; ++l) {
+        logk[l] = log(sumf[l]);
+        rt[l] = 2.0 * sumh[l] / sumf[l];
+    }
 }
 
 // Region 2b, first half: rt = x K_{v+1}(x) / K_v(x) for v >= -1/2, x > TEMME_X_MAX, from
@@ -71,53 +96,118 @@ LOGBESSEL_INLINE int k_ratio_cf_depth(double v, double x) {
     return int(a > b ? a : b) + 1;
 }
 
-LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
-    const double v2 = v * v;
+template <int N>
+LOGBESSEL_INLINE void k_ratio_cf_n(const double* v, const double* x, double* rt) {
     // t_k = 1 / (b_k + a_{k+1} t_{k+1}), evaluated from the bottom up two levels at a time:
     // with s = b_{k+1} + a_{k+2} t_{k+2},  t_k = s / (b_k s + a_{k+1}). One division per two
-    // levels halves the chain of dependent divisions that bounds the speed here.
-    int k = k_ratio_cf_depth(v, x) | 1;  // odd, so the pairs end at k = 1
-    double t = 1.0 / (2.0 * (k + x));   // t_depth, with t_{depth+1} = 0
-    for (k -= 2; k >= 1; k -= 2) {
-        const double s = 2.0 * (k + 1 + x) + (v2 - (k + 1.5) * (k + 1.5)) * t;
-        t = s / (2.0 * (k + x) * s + (v2 - (k + 0.5) * (k + 0.5)));
+    // levels halves the chain of dependent divisions that bounds the speed here. Each lane
+    // starts at its own (odd) depth; the loop runs from the deepest.
+    int top = 1, start[N];
+    double v2[N], t[N];
+    for (int l = 0; l < N; ++l) {
+        start[l] = k_ratio_cf_depth(v[l], x[l]) | 1;  // odd, so the pairs end at k = 1
+        top = start[l] > top ? start[l] : top;
+        v2[l] = v[l] * v[l];
+        t[l] = 1.0 / (2.0 * (start[l] + x[l]));  // t_depth, with t_{depth+1} = 0
     }
-    return v + 0.5 + x + (v2 - 0.25) * t;
+    for (int k = top - 2; k >= 1; k -= 2) {
+        const double c1 = (k + 1.5) * (k + 1.5), c0 = (k + 0.5) * (k + 0.5);
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            const double s = 2.0 * (k + 1 + x[l]) + (v2[l] - c1) * t[l];
+            const double tn = s / (2.0 * (k + x[l]) * s + (v2[l] - c0));
+            t[l] = k < start[l] ? tn : t[l];
+        }
+    }
+    for (int l = 0; l < N; ++l) rt[l] = v[l] + 0.5 + x[l] + (v2[l] - 0.25) * t[l];
+}
+
+LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
+    double rt;
+    k_ratio_cf_n<1>(&v, &x, &rt);
+    return rt;
 }
 
 // Region 2b: log K_v(x) for 0 <= v, x > TEMME_X_MAX, r < DEBYE_R_MIN, directly at order v (no
-// recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)):
-LOGBESSEL_INLINE double log_kv_cf(double v, double x) {
-    const double rt = k_ratio_cf(v, x);
-    double s0, s1;
-    i_series_sum_pair(v, x, s0, s1);
-    const double x_rho_i = x * x / (2.0 * (v + 1.0)) * (s1 / s0);  // x I_{v+1}/I_v
-    return -log(rt + x_rho_i) - log_iv_series_from_sum(v, x, s0);
+// recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)), N lanes.
+template <int N>
+LOGBESSEL_INLINE void log_kv_cf_n(const double* v, const double* x, double* out) {
+    double rt[N], s0[N], s1[N];
+    k_ratio_cf_n<N>(v, x, rt);
+    i_series_sum_pair_n<N>(v, x, s0, s1);
+    for (int l = 0; l < N; ++l) {
+        const double x_rho_i = x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);  // x I_{v+1}/I_v
+        out[l] = -log(rt[l] + x_rho_i) - log_iv_series_from_sum(v[l], x[l], s0[l]);
+    }
 }
 
-// Region 2a: v >= 0, 0 < x <= TEMME_X_MAX: Temme's series at mu = v - round(v), then the forward
-// recurrence in the bounded variable rt_j = x K_{mu+j+1}/K_{mu+j} = x^2/rt_{j-1} + 2(mu+j).
-LOGBESSEL_INLINE double log_kv_temme(double v, double x, double& rt_v) {
-    const double n = floor(v + 0.5);
-    const double mu = v - n;
-    double logk, rt;
-    k_temme_series(mu, x, logk, rt);
-    const int steps = int(n);
+// Region 2a: v >= 0, 0 < x <= TEMME_X_MAX: Temme's series at mu = v - round(v), then the
+// forward recurrence in the bounded variable rt_j = x K_{mu+j+1}/K_{mu+j} = x^2/rt_{j-1} +
+// 2(mu+j), N lanes (each lane stops its recurrence at its own order). rt_v = x K_{v+1}/K_v.
+template <int N>
+LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* out, double* rt_v) {
+    double mu[N], logk[N], rt[N], prod[N];
+    int steps[N], most = 0;
+    for (int l = 0; l < N; ++l) {
+        const double n = floor(v[l] + 0.5);
+        mu[l] = v[l] - n;
+        steps[l] = int(n);
+        most = steps[l] > most ? steps[l] : most;
+        prod[l] = 1.0;
+    }
+    k_temme_series_n<N>(mu, x, logk, rt);
     // log K_v = log K_mu + log(prod_{j<n} rt_j) - n log x: all terms grow together for
     // x <= TEMME_X_MAX < 1 (no cancellation), and prod stays below ~1e210.
-    double prod = 1.0;
-    for (int j = 1; j <= steps; ++j) {
-        prod *= rt;
-        rt = x * x / rt + 2.0 * (mu + j);
+    for (int j = 1; j <= most; ++j) {
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            const bool on = j <= steps[l];
+            const double next = x[l] * x[l] / rt[l] + 2.0 * (mu[l] + j);
+            prod[l] = on ? prod[l] * rt[l] : prod[l];
+            rt[l] = on ? next : rt[l];
+        }
     }
-    rt_v = rt;  // x K_{v+1}/K_v
-    return steps == 0 ? logk : logk + log(prod) - steps * log(x);
+    for (int l = 0; l < N; ++l) {
+        rt_v[l] = rt[l];
+        out[l] = steps[l] == 0 ? logk[l] : logk[l] + log(prod[l]) - steps[l] * log(x[l]);
+    }
 }
 
-// Region 2: v >= 0, x > 0, r < DEBYE_R_MIN.
-LOGBESSEL_INLINE double log_kv_small(double v, double x) {
-    double rt;
-    return x <= TEMME_X_MAX ? log_kv_temme(v, x, rt) : log_kv_cf(v, x);
+LOGBESSEL_INLINE double log_kv_temme(double v, double x, double& rt_v) {
+    double out;
+    log_kv_temme_n<1>(&v, &x, &out, &rt_v);
+    return out;
+}
+
+// The regions of log K for v >= 0, 0 < x < inf, v < inf (REGION_* in config.h).
+LOGBESSEL_INLINE int log_kv_region(double v, double x) {
+    if (hypot_pos(v, x) >= DEBYE_R_MIN) return REGION_UNIFORM;
+    return x <= TEMME_X_MAX ? REGION_TEMME : REGION_CF;
+}
+
+// log K for N lanes of one region (v >= 0, 0 < x < inf, v < inf).
+template <int N>
+LOGBESSEL_INLINE void log_kv_region_n(int region, const double* v, const double* x, double* out) {
+    if (region == REGION_UNIFORM) {
+        log_kv_uniform_n<N>(v, x, out);
+    } else if (region == REGION_TEMME) {
+        double rt[N];
+        log_kv_temme_n<N>(v, x, out, rt);
+    } else {
+        log_kv_cf_n<N>(v, x, out);
+    }
+}
+
+// Lanes of the public log_kv (any input): region * REGION_BUCKETS + bucket (config.h), with
+// the order folded to v >= 0, or REGION_SCALAR where the scalar function answers directly.
+LOGBESSEL_INLINE int log_kv_classify(double& v, double x) {
+    if (is_nan(v) || is_nan(x) || x <= 0.0 || x == inf_value() || is_inf(v)) return REGION_SCALAR;
+    v = fabs(v);
+    const double r = hypot_pos(v, x);
+    if (r >= DEBYE_R_MIN) return REGION_UNIFORM * REGION_BUCKETS + debye_class(r);
+    if (x <= TEMME_X_MAX) return REGION_TEMME * REGION_BUCKETS + int(v) / 2;  // recurrence steps
+    const int levels = k_ratio_cf_depth(v, x);  // 10 .. 137; the series' terms grow with x
+    return REGION_CF * REGION_BUCKETS + (levels < 135 ? levels / 9 : 15);
 }
 
 }  // namespace detail
@@ -130,9 +220,9 @@ LOGBESSEL_INLINE double log_kv(double v, double x) {
     if (x == 0.0) return inf_value();
     if (x == inf_value()) return v == inf_value() ? nan_value() : -inf_value();
     if (v == inf_value()) return inf_value();
-    const double r = detail::hypot_pos(v, x);
-    if (r >= detail::DEBYE_R_MIN) return detail::log_kv_uniform(v, x, r);
-    return detail::log_kv_small(v, x);
+    double out;
+    detail::log_kv_region_n<1>(detail::log_kv_region(v, x), &v, &x, &out);
+    return out;
 }
 
 LOGBESSEL_INLINE float log_kv(float v, float x) { return float(log_kv(double(v), double(x))); }

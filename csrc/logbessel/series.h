@@ -11,37 +11,72 @@
 namespace logbessel {
 namespace detail {
 
-// sum_{k>=1} t_k for v > -1, x >= 0 (used for x below ~25: at most ~60 terms). The leading
-// 1 is left out so that log1p can keep the tail when it is below eps.
-LOGBESSEL_INLINE double i_series_tail(double v, double x) {
-    const double u = 0.25 * x * x;
-    double t = 1.0, s = 0.0;
-    for (int k = 1; k < 400; ++k) {
-        t *= u / (k * (k + v));
-        s += t;
-        if (t <= 0.25 * DBL_EPS * (1.0 + s)) break;  // past the peak: terms now fall geometrically
+// sum_{k>=1} t_k for v > -1, x >= 0 (used for x below ~25: at most ~60 terms), N lanes.
+// The leading 1 is left out so that log1p can keep the tail when it is below eps.
+template <int N>
+LOGBESSEL_INLINE void i_series_tail_n(const double* v, const double* x, double* s) {
+    double u[N], t[N], a[N], live[N], res[N];
+    for (int l = 0; l < N; ++l) {
+        u[l] = 0.25 * x[l] * x[l];
+        t[l] = 1.0;
+        a[l] = res[l] = 0.0;
+        live[l] = 1.0;
     }
+    for (int k = 1; k < 400; ++k) {
+        const double kd = k;
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            t[l] *= u[l] / (kd * (kd + v[l]));
+            a[l] += t[l];
+            res[l] = select_lane(live[l], a[l], res[l]);
+            // a lane stops once it is past its peak and its term is below eps/4 (the terms
+            // then fall geometrically); !(t <= limit), written so that it vectorizes
+            live[l] *= double((t[l] > 0.25 * DBL_EPS * (1.0 + a[l])) | (t[l] != t[l]));
+        }
+        if (!any_lane<N>(live)) break;
+    }
+    for (int l = 0; l < N; ++l) s[l] = res[l];
+}
+
+LOGBESSEL_INLINE double i_series_tail(double v, double x) {
+    double s;
+    i_series_tail_n<1>(&v, &x, &s);
     return s;
 }
 
 LOGBESSEL_INLINE double i_series_sum(double v, double x) { return 1.0 + i_series_tail(v, x); }
 
-// The sums for orders v and v + 1 together (K's Wronskian needs both): one loop, one
-// division per term, t0_k = t0_{k-1} u/(k(k+v)), t1_k = t1_{k-1} u/(k(k+v+1)).
-LOGBESSEL_INLINE void i_series_sum_pair(double v, double x, double& s0, double& s1) {
-    const double u = 0.25 * x * x;
-    double t0 = 1.0, t1 = 1.0, a0 = 0.0, a1 = 0.0;
-    for (int k = 1; k < 400; ++k) {
-        const double kv = k + v, kv1 = kv + 1.0;
-        const double c = u / (k * kv * kv1);
-        t0 *= c * kv1;
-        t1 *= c * kv;
-        a0 += t0;
-        a1 += t1;
-        if (t0 <= 0.25 * DBL_EPS * (1.0 + a0) && t1 <= 0.25 * DBL_EPS * (1.0 + a1)) break;
+// The sums for orders v and v + 1 together (K's Wronskian needs both), N lanes: one loop,
+// one division per term, t0_k = t0_{k-1} u/(k(k+v)), t1_k = t1_{k-1} u/(k(k+v+1)).
+template <int N>
+LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, double* s0, double* s1) {
+    double u[N], t0[N], t1[N], a0[N], a1[N], r0[N], r1[N], live[N];
+    for (int l = 0; l < N; ++l) {
+        u[l] = 0.25 * x[l] * x[l];
+        t0[l] = t1[l] = 1.0;
+        a0[l] = a1[l] = r0[l] = r1[l] = 0.0;
+        live[l] = 1.0;
     }
-    s0 = 1.0 + a0;
-    s1 = 1.0 + a1;
+    for (int k = 1; k < 400; ++k) {
+        const double kd = k;
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            const double kv = kd + v[l], kv1 = kv + 1.0;
+            const double c = u[l] / (kd * kv * kv1);
+            t0[l] *= c * kv1;
+            t1[l] *= c * kv;
+            a0[l] += t0[l];
+            a1[l] += t1[l];
+            r0[l] = select_lane(live[l], a0[l], r0[l]);
+            r1[l] = select_lane(live[l], a1[l], r1[l]);
+            live[l] *= double((t0[l] > 0.25 * DBL_EPS * (1.0 + a0[l])) | (t1[l] > 0.25 * DBL_EPS * (1.0 + a1[l])));
+        }
+        if (!any_lane<N>(live)) break;
+    }
+    for (int l = 0; l < N; ++l) {
+        s0[l] = 1.0 + r0[l];
+        s1[l] = 1.0 + r1[l];
+    }
 }
 
 // The same sum with every term formed in double-double: about 1e-30 relative, for the
@@ -80,11 +115,19 @@ LOGBESSEL_INLINE double log_iv_series_from_sum(double v, double x, double s) {
     return fma(v, L, log(s) - 0.5 * (log(v) + LN_2PI) - binet(v));
 }
 
-// log I_v(x) by the power series, v > -1, x > 0.
+// log I_v(x) by the power series, v > -1, x > 0, N lanes.
+template <int N>
+LOGBESSEL_INLINE void log_iv_series_n(const double* v, const double* x, double* out) {
+    double tail[N];
+    i_series_tail_n<N>(v, x, tail);
+    for (int l = 0; l < N; ++l)  // log I_0(x) ~ x^2/4 for tiny x: log1p keeps it
+        out[l] = v[l] == 0.0 ? log1p(tail[l]) : log_iv_series_from_sum(v[l], x[l], 1.0 + tail[l]);
+}
+
 LOGBESSEL_INLINE double log_iv_series(double v, double x) {
-    const double tail = i_series_tail(v, x);
-    if (v == 0.0) return log1p(tail);  // log I_0(x) ~ x^2/4 for tiny x
-    return log_iv_series_from_sum(v, x, 1.0 + tail);
+    double out;
+    log_iv_series_n<1>(&v, &x, &out);
+    return out;
 }
 
 }  // namespace detail

@@ -66,28 +66,47 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign)
 
 // The logarithms of the Debye correction factors of I (lI) and K (lK):
 // lI = log(1 + sum_k u_k(p)/v^k), lK = log(1 + sum_k (-1)^k u_k(p)/v^k), summed directly in
-// log form (debye.h), for v >= 0, r = hypot(v, x) >= DEBYE_R_MIN.
+// log form (debye.h), for v >= 0, r = hypot(v, x) >= DEBYE_R_MIN; N lanes.
+template <int N>
+LOGBESSEL_INLINE void debye_log_corrections_n(const double* v, const double* r, double* lI, double* lK) {
+    double q[N], w[N], E[N], O[N];
+    int cls = 0;
+    for (int l = 0; l < N; ++l) {
+        const int c = debye_class(r[l]);
+        cls = c > cls ? c : cls;
+        w[l] = 1.0 / r[l];
+        const double p = v[l] * w[l];
+        q[l] = p * p;
+    }
+    debye_log_sums_n<N>(cls, r, q, w, E, O);
+    for (int l = 0; l < N; ++l) {
+        lI[l] = E[l] + O[l];
+        lK[l] = E[l] - O[l];
+    }
+}
+
 LOGBESSEL_INLINE void debye_log_corrections(double v, double r, double& lI, double& lK) {
-    const double w = 1.0 / r;
-    const double p = v * w;
-    double E, O;
-    debye_log_sums(r, p * p, w, E, O);
-    lI = E + O;
-    lK = E - O;
+    debye_log_corrections_n<1>(&v, &r, &lI, &lK);
 }
 
-// log I_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
-LOGBESSEL_INLINE double log_iv_uniform(double v, double x, double r) {
-    double lI, lK;
-    debye_log_corrections(v, r, lI, lK);
-    return debye_leading(v, x, r, 1.0) + lI;
+// log I_v(x) (sign = +1) or log K_v(x) (sign = -1) by the uniform expansion, N lanes
+// (v >= 0, 0 < x < inf, r >= DEBYE_R_MIN).
+template <int N>
+LOGBESSEL_INLINE void log_bessel_uniform_n(double sign, const double* v, const double* x, double* out) {
+    double r[N], lI[N], lK[N];
+    for (int l = 0; l < N; ++l) r[l] = hypot_pos(v[l], x[l]);
+    debye_log_corrections_n<N>(v, r, lI, lK);
+    for (int l = 0; l < N; ++l) out[l] = debye_leading(v[l], x[l], r[l], sign) + (sign > 0 ? lI[l] : lK[l]);
 }
 
-// log K_v(x) by the uniform expansion (v >= 0, x > 0, r >= DEBYE_R_MIN).
-LOGBESSEL_INLINE double log_kv_uniform(double v, double x, double r) {
-    double lI, lK;
-    debye_log_corrections(v, r, lI, lK);
-    return debye_leading(v, x, r, -1.0) + lK;
+template <int N>
+LOGBESSEL_INLINE void log_iv_uniform_n(const double* v, const double* x, double* out) {
+    log_bessel_uniform_n<N>(1.0, v, x, out);
+}
+
+template <int N>
+LOGBESSEL_INLINE void log_kv_uniform_n(const double* v, const double* x, double* out) {
+    log_bessel_uniform_n<N>(-1.0, v, x, out);
 }
 
 }  // namespace detail
