@@ -10,17 +10,19 @@
 #pragma once
 #include "config.h"
 #include "debye.h"
+#include "eta_coeffs.h"
 #include "tools.h"
 
 namespace logbessel {
 namespace detail {
 
-// Where |F| is this many times smaller than the terms it is made of, the double evaluation
-// of F would lose more than ~1 eps, so F is recomputed in double-double. The band this
-// selects is x/v in about [0.3, 1.6] around the zero of eta (x/v = 0.6627...). Measured:
-// a limit of 5 or 8 (a narrower band) raised the max error over the certified log I table
-// from 2.1 to 3.0 and 3.8 eps; 3 keeps it at 2.1 with ~6% of the benchmark inputs in it.
-constexpr double F_CANCELLATION_LIMIT = 3.0;
+// The band where F = r - v asinh(v/x) cancels, 3 |F| < r + v asinh(v/x): there the double
+// evaluation would lose more than ~1 eps. Since F/r depends on z = x/v only, the band is a
+// fixed interval of z (its ends computed with mpmath), around the zero z0 = 0.6627... of
+// eta. Measured: a narrower band (5 |F| or 8 |F|) raised the max error over the certified
+// log I table from 2.1 to 3.0 and 3.8 eps; this one holds ~6% of the benchmark inputs.
+constexpr double F_BAND_Z_MIN = 0.2576924660828759;
+constexpr double F_BAND_Z_MAX = 1.1756265894793469;
 
 // asinh(v/x) for v, x > 0 with r = sqrt(v^2 + x^2), never forming an overflowing quotient.
 LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {
@@ -32,36 +34,54 @@ LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {
     return log(v + r) - log(x);
 }
 
+// F = v eta(z), z = x/v, inside the band: eta(z) = (z - z0) Q(z) (eta_coeffs.h), with z, z0,
+// z - z0, v (z - z0) and Q in double-double (one division, a few fma): F is rounded once,
+// however close z is to z0 (measured: within 0.6 ulp as a double), with no cancellation left.
+LOGBESSEL_INLINE dd debye_exponent_band(double v, double x) {
+    const double z = x / v;
+    const double z_lo = fma(-z, v, x) / v;  // z + z_lo = x/v to ~1e-32
+    dd d = two_sum(z, -ETA_Z0);             // z - z0
+    d = quick_two_sum(d.hi, d.lo + (z_lo - ETA_Z0_LO));
+    dd p = two_prod(v, d.hi);               // v (z - z0)
+    p.lo = fma(v, d.lo, p.lo);
+    double q_lo;
+    const double q = eta_ratio(z, q_lo);
+    const dd f = two_prod(p.hi, q);
+    return quick_two_sum(f.hi, f.lo + fma(p.hi, q_lo, p.lo * q));
+}
+
 // The leading term of log I (sign = +1): T = F - log(2 pi r)/2, or of log K (sign = -1):
-// T = -F + log(pi/(2r))/2, with F = r - v asinh(v/x) in double-double (about 1e-30
-// relative to r). Near the zero of eta, F is far smaller than r; where in addition I (or K)
-// is near 1, F and log(r)/2 cancel too, so log r is taken in double-double as well.
-LOGBESSEL_INLINE double debye_leading_dd(double v, double x, double sign) {
+// T = -F + log(pi/(2r))/2, plus the (small) Debye correction corr, with F = r - v
+// asinh(v/x) and log r in double-double (F to about 1e-30 relative to r, log r to ~1e-31):
+// for I (or K) near 1 in the band, where F and log(r)/2 cancel as well. Needs r < ~1e150
+// (v^2 + x^2 is formed).
+LOGBESSEL_INLINE double debye_leading_dd(double v, double x, double sign, double corr) {
     dd r2 = dd_add(two_prod(v, v), two_prod(x, x));
     dd r = dd_sqrt(r2);
     dd arg = dd_div_d(dd_add_d(r, v), x);  // (v + r)/x >= 1
     dd sF = dd_mul_d(dd_sub(r, dd_mul_d(dd_log(arg), v)), sign);  // sign * F
     const dd c = sign > 0 ? dd{-0.5 * LN_2PI, -0.5 * LN_2PI_LO} : dd{0.5 * LN_PI_2, 0.5 * LN_PI_2_LO};
-    // Where the result is at least 8 times log(r)/2, the rounding of a double log(r)/2 is
-    // below eps/16 of it: only near I ~ 1 (K ~ 1) is log r needed in double-double.
-    const double half_log_r = 0.5 * log(r.hi);
-    const double T0 = sF.hi - (half_log_r - c.hi);
-    if (fabs(T0) >= 8.0 * half_log_r) return sF.hi - ((half_log_r - c.hi) - sF.lo);
     dd T = dd_add(dd_sub(sF, dd_mul_d(dd_log(r), 0.5)), c);
-    return T.hi + T.lo;
+    return T.hi + (T.lo + corr);
 }
 
-// Leading term (see above) for v >= 0, x > 0, r = hypot(v, x): in double where F does not
-// cancel, else in double-double.
-LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign) {
+// Leading term plus the Debye correction corr (see above), for v >= 0, x > 0,
+// r = hypot(v, x): log I_v(x) (sign = +1, corr = lI) or log K_v(x) (sign = -1, corr = lK).
+LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign, double corr) {
     const double half_log_r = 0.5 * log(r);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
-    if (v == 0.0) return sign * r - (half_log_r - c);
+    if (v == 0.0) return sign * r - (half_log_r - c) + corr;
+    if (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) {
+        const dd F = debye_exponent_band(v, x);
+        const dd T = two_sum(sign * F.hi, -(half_log_r - c));  // exact
+        // Where |T| is at least 8 times log(r)/2, the rounding of log(r)/2 stays below
+        // ~eps/16 of T, and T + corr is rounded once; nearer to I ~ 1 (K ~ 1) log r is
+        // needed in double-double too.
+        if (fabs(T.hi) >= 8.0 * half_log_r || r >= 1e150) return T.hi + (T.lo + (sign * F.lo + corr));
+        return debye_leading_dd(v, x, sign, corr);
+    }
     const double A = asinh_ratio(v, x, r);
-    const double vA = v * A;
-    const double F = r - vA;
-    if (F_CANCELLATION_LIMIT * fabs(F) < r + vA && r < 1e150) return debye_leading_dd(v, x, sign);
-    return sign * F - (half_log_r - c);
+    return sign * (r - v * A) - (half_log_r - c) + corr;
 }
 
 // The logarithms of the Debye correction factors of I (lI) and K (lK):
@@ -96,7 +116,7 @@ LOGBESSEL_INLINE void log_bessel_uniform_n(double sign, const double* v, const d
     double r[N], lI[N], lK[N];
     for (int l = 0; l < N; ++l) r[l] = hypot_pos(v[l], x[l]);
     debye_log_corrections_n<N>(v, r, lI, lK);
-    for (int l = 0; l < N; ++l) out[l] = debye_leading(v[l], x[l], r[l], sign) + (sign > 0 ? lI[l] : lK[l]);
+    for (int l = 0; l < N; ++l) out[l] = debye_leading(v[l], x[l], r[l], sign, sign > 0 ? lI[l] : lK[l]);
 }
 
 template <int N>
