@@ -75,6 +75,14 @@ LOGBESSEL_INLINE bool any_lane(const double* m) {
     for (int l = 0; l < N; ++l) any |= int(m[l] != 0.0);
     return any != 0;
 }
+
+// Whether every lane is done after iteration k of a lane loop: tested at every iteration
+// for one lane, at every second for several (the test costs about as much as an iteration,
+// and a lane that is done only adds zeros, so an extra iteration changes nothing).
+template <int N>
+LOGBESSEL_INLINE bool lanes_done(int k, const double* m) {
+    return (N == 1 || (k & 1) == 0) && !any_lane<N>(m);
+}
 }  // namespace detail
 
 LOGBESSEL_INLINE double nan_value() {

@@ -73,7 +73,7 @@ LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double
             resh[l] = select_lane(live[l], sumh[l], resh[l]);
             live[l] *= double((fabs(df) >= 0.25 * DBL_EPS * sumf[l]) | (fabs(dh) >= 0.25 * DBL_EPS * fabs(sumh[l])));
         }
-        if (!any_lane<N>(live)) break;
+        if (lanes_done<N>(k, live)) break;
     }
     for (int l = 0; l < N; ++l) {
         sumf[l] = resf[l];
@@ -132,12 +132,13 @@ LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
 // recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)), N lanes.
 template <int N>
 LOGBESSEL_INLINE void log_kv_cf_n(const double* v, const double* x, double* out) {
-    double rt[N], s0[N], s1[N];
+    double rt[N], s0[N], s1[N], li[N];
     k_ratio_cf_n<N>(v, x, rt);
     i_series_sum_pair_n<N>(v, x, s0, s1);
+    log_iv_series_from_sum_n<N>(v, x, s0, li);
     for (int l = 0; l < N; ++l) {
         const double x_rho_i = x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);  // x I_{v+1}/I_v
-        out[l] = -log(rt[l] + x_rho_i) - log_iv_series_from_sum(v[l], x[l], s0[l]);
+        out[l] = -log(rt[l] + x_rho_i) - li[l];
     }
 }
 

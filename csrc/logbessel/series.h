@@ -33,7 +33,7 @@ LOGBESSEL_INLINE void i_series_tail_n(const double* v, const double* x, double* 
             // then fall geometrically); !(t <= limit), written so that it vectorizes
             live[l] *= double((t[l] > 0.25 * DBL_EPS * (1.0 + a[l])) | (t[l] != t[l]));
         }
-        if (!any_lane<N>(live)) break;
+        if (lanes_done<N>(k, live)) break;
     }
     for (int l = 0; l < N; ++l) s[l] = res[l];
 }
@@ -71,7 +71,7 @@ LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, doub
             r1[l] = select_lane(live[l], a1[l], r1[l]);
             live[l] *= double((t0[l] > 0.25 * DBL_EPS * (1.0 + a0[l])) | (t1[l] > 0.25 * DBL_EPS * (1.0 + a1[l])));
         }
-        if (!any_lane<N>(live)) break;
+        if (lanes_done<N>(k, live)) break;
     }
     for (int l = 0; l < N; ++l) {
         s0[l] = 1.0 + r0[l];
@@ -115,13 +115,27 @@ LOGBESSEL_INLINE double log_iv_series_from_sum(double v, double x, double s) {
     return fma(v, L, log(s) - 0.5 * (log(v) + LN_2PI) - binet(v));
 }
 
+// log_iv_series_from_sum for N lanes: 1/Gamma(1 + v) of the v < BINET_V_MIN case for all
+// lanes at once (a polynomial and a fixed product: vectorized), the rest lane by lane.
+template <int N>
+LOGBESSEL_INLINE void log_iv_series_from_sum_n(const double* v, const double* x, const double* s, double* out) {
+    double rg[N];
+    LOGBESSEL_LANES
+    for (int l = 0; l < N; ++l) rg[l] = rgamma1p(v[l] < BINET_V_MIN ? v[l] : 0.0);
+    for (int l = 0; l < N; ++l)
+        out[l] = (v[l] < BINET_V_MIN && !(x[l] < SERIES_TINY_X)) ? log(pow(0.5 * x[l], v[l]) * rg[l] * s[l])
+                                                                : log_iv_series_from_sum(v[l], x[l], s[l]);
+}
+
 // log I_v(x) by the power series, v > -1, x > 0, N lanes.
 template <int N>
 LOGBESSEL_INLINE void log_iv_series_n(const double* v, const double* x, double* out) {
-    double tail[N];
+    double tail[N], s[N];
     i_series_tail_n<N>(v, x, tail);
+    for (int l = 0; l < N; ++l) s[l] = 1.0 + tail[l];
+    log_iv_series_from_sum_n<N>(v, x, s, out);
     for (int l = 0; l < N; ++l)  // log I_0(x) ~ x^2/4 for tiny x: log1p keeps it
-        out[l] = v[l] == 0.0 ? log1p(tail[l]) : log_iv_series_from_sum(v[l], x[l], 1.0 + tail[l]);
+        if (v[l] == 0.0) out[l] = log1p(tail[l]);
 }
 
 LOGBESSEL_INLINE double log_iv_series(double v, double x) {

@@ -161,15 +161,15 @@ LOGBESSEL_INLINE double sinpi(double x) {
 
 LOGBESSEL_INLINE bool is_integer(double v) { return v == floor(v); }
 
-// 1/Gamma(1 + v) for v in [-1/2, BINET_V_MIN + 1/2]: reduce to |f| <= 1/2 with the
-// recurrence Gamma(1 + f + n) = Gamma(1 + f) prod_{j=1..n} (f + j).
+// 1/Gamma(1 + v) for v in [-1/2, 8.5): reduce to |f| <= 1/2 with the recurrence
+// Gamma(1 + f + n) = Gamma(1 + f) prod_{j=1..n} (f + j), n <= 8. Branch-free (a fixed
+// product with factors 1 past n), so that a loop over lanes vectorizes.
 LOGBESSEL_INLINE double rgamma1p(double v) {
-    double n = floor(v + 0.5);
-    double f = v - n;
-    double g = rgamma1p_series(f);
+    const double n = floor(v + 0.5);
+    const double f = v - n;
     double prod = 1.0;
-    for (int j = 1; j <= int(n); ++j) prod *= f + j;
-    return g / prod;
+    for (int j = 1; j <= 8; ++j) prod *= (j <= n) ? f + j : 1.0;
+    return rgamma1p_series(f) / prod;
 }
 
 // sinh(s)/s, accurate near 0.
