@@ -39,6 +39,8 @@ namespace logbessel {
 constexpr double PI = 3.141592653589793;
 constexpr double LN2 = 0.6931471805599453;
 constexpr double LN2_LO = 2.3190468138462996e-17;   // LN2 + LN2_LO = log 2 to ~1e-33
+constexpr double LN2_HI42 = 0.6931471805598903;     // log 2 to 42 bits: e LN2_HI42 is exact
+constexpr double LN2_LO42 = 5.497923018708371e-14;  // for |e| < 2^11; + LN2_LO42: ~1e-30
 constexpr double LN_2PI = 1.8378770664093456;       // log(2 pi)
 constexpr double LN_2PI_LO = -7.756588316134483e-17;
 constexpr double LN_PI_2 = 0.4515827052894549;      // log(pi / 2)

@@ -65,10 +65,30 @@ LOGBESSEL_INLINE double debye_leading_dd(double v, double x, double sign, double
     return T.hi + (T.lo + corr);
 }
 
+// The leading term plus corr where F does not cancel (outside the band), v > 0, x > v 1e-290,
+// given half_log_r = log(r)/2: branch-free, with log_lane instead of the libm calls, so that
+// a loop over lanes vectorizes. asinh(v/x) is log1p(a + a (a / (1 + r/x))), a = v/x, for
+// v <= x (1 + y in double-double), and log((v + r)/x) for v > x.
+LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double half_log_r, double sign,
+                                            double corr) {
+    const double a = v / x;
+    const dd one_y = two_sum(1.0, a + a * (a / (1.0 + r / x)));
+    const bool small = v <= x;
+    const double A = log_lane(small ? one_y.hi : (v + r) / x, small ? one_y.lo : 0.0);
+    const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
+    return sign * (r - v * A) - (half_log_r - c) + corr;
+}
+
 // Leading term plus the Debye correction corr (see above), for v >= 0, x > 0,
 // r = hypot(v, x): log I_v(x) (sign = +1, corr = lI) or log K_v(x) (sign = -1, corr = lK).
+// The cases other than debye_leading_plain are those of debye_leading_special.
+LOGBESSEL_INLINE bool debye_leading_special(double v, double x) {
+    return v == 0.0 || (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) || !(x > v * 1e-290);
+}
+
 LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign, double corr) {
-    const double half_log_r = 0.5 * log(r);
+    const double half_log_r = 0.5 * log_lane(r, 0.0);
+    if (!debye_leading_special(v, x)) return debye_leading_plain(v, x, r, half_log_r, sign, corr);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
     if (v == 0.0) return sign * r - (half_log_r - c) + corr;
     if (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) {
@@ -80,7 +100,7 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign,
         if (fabs(T.hi) >= 8.0 * half_log_r || r >= 1e150) return T.hi + (T.lo + (sign * F.lo + corr));
         return debye_leading_dd(v, x, sign, corr);
     }
-    const double A = asinh_ratio(v, x, r);
+    const double A = log(v + r) - log(x);  // x <= v 1e-290: (v + r)/x would overflow
     return sign * (r - v * A) - (half_log_r - c) + corr;
 }
 
@@ -116,7 +136,11 @@ LOGBESSEL_INLINE void log_bessel_uniform_n(double sign, const double* v, const d
     double r[N], lI[N], lK[N];
     for (int l = 0; l < N; ++l) r[l] = hypot_pos(v[l], x[l]);
     debye_log_corrections_n<N>(v, r, lI, lK);
-    for (int l = 0; l < N; ++l) out[l] = debye_leading(v[l], x[l], r[l], sign, sign > 0 ? lI[l] : lK[l]);
+    LOGBESSEL_LANES
+    for (int l = 0; l < N; ++l)  // every lane as if outside the band (vectorized) ...
+        out[l] = debye_leading_plain(v[l], x[l], r[l], 0.5 * log_lane(r[l], 0.0), sign, sign > 0 ? lI[l] : lK[l]);
+    for (int l = 0; l < N; ++l)  // ... then the lanes that are not, as debye_leading does
+        if (debye_leading_special(v[l], x[l])) out[l] = debye_leading(v[l], x[l], r[l], sign, sign > 0 ? lI[l] : lK[l]);
 }
 
 template <int N>
