@@ -199,6 +199,16 @@ def gen_debye():
     w(f"    return {' + '.join(parts)};  // " + ", ".join(f"class {i}: {K} terms" for i, K in enumerate(classes)))
     w("}")
     w("")
+    w("// The same from r^2 (thresholds squared, rounded): for grouping inputs by their work")
+    w("// only; the terms a lane gets come from debye_class(r).")
+    w("LOGBESSEL_INLINE int debye_class_r2(double r2) {")
+    parts2 = []
+    for i, K in enumerate(classes[:-1]):
+        rmin = math.ceil((lmax[K] / TERM_TOL) ** (1.0 / (K + 1)) * 100) / 100
+        parts2.append(f"int(r2 < {fmt(rmin * rmin)})")
+    w(f"    return {' + '.join(parts2)};")
+    w("}")
+    w("")
     # term k is needed below the threshold of the largest class with fewer than k terms
     thresholds = []  # (K of class i, its r_min) for all classes but the last
     for K in classes[:-1]:

@@ -124,6 +124,9 @@ LOGBESSEL_INLINE double bits_double(unsigned long long b) {
 #endif
 }
 
+// floor(2 log2 x) for normal x > 0, from the bits (a work bucket for the CPU loops).
+LOGBESSEL_INLINE int half_octave(double x) { return int(double_bits(x) >> 51) - 2046; }
+
 LOGBESSEL_INLINE bool is_nan(double x) { return x != x; }
 LOGBESSEL_INLINE bool is_inf(double x) { return x == inf_value() || x == -inf_value(); }
 

@@ -78,6 +78,12 @@ LOGBESSEL_INLINE int debye_class(double r) {
     return int(r < 614.13) + int(r < 109.95) + int(r < 43.13);  // class 0: 5 terms, class 1: 8 terms, class 2: 12 terms, class 3: 19 terms
 }
 
+// The same from r^2 (thresholds squared, rounded): for grouping inputs by their work
+// only; the terms a lane gets come from debye_class(r).
+LOGBESSEL_INLINE int debye_class_r2(double r2) {
+    return int(r2 < 377155.6569) + int(r2 < 12089.0025) + int(r2 < 1860.1969000000001);
+}
+
 // N lanes in lockstep (see lanes in config.h): cls is the largest debye_class among the
 // lanes, r their r; each lane gets exactly the terms its own class has (a term beyond
 // them leaves its Horner accumulator at 0), so every lane's result is the one it gets alone.

@@ -18,7 +18,7 @@ namespace detail {
 
 // The regions of log I for v >= 0, 0 < x < inf, v < inf (REGION_* in config.h).
 LOGBESSEL_INLINE int log_iv_region(double v, double x) {
-    return hypot_pos(v, x) >= DEBYE_R_MIN ? REGION_UNIFORM : REGION_SERIES;
+    return in_uniform_region(v, x) ? REGION_UNIFORM : REGION_SERIES;
 }
 
 // log I for N lanes of one region (v >= 0, 0 < x < inf, v < inf).
@@ -63,8 +63,7 @@ LOGBESSEL_INLINE int log_iv_classify(double& v, double x) {
         if (!is_integer(v)) return REGION_SCALAR;
         v = -v;
     }
-    const double r = hypot_pos(v, x);
-    if (r >= DEBYE_R_MIN) return REGION_UNIFORM * REGION_BUCKETS + debye_class(r);
+    if (in_uniform_region(v, x)) return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x));
     return REGION_SERIES * REGION_BUCKETS + int(x * 0.625);  // terms ~ x, x < 24
 }
 

@@ -182,7 +182,7 @@ LOGBESSEL_INLINE double log_kv_temme(double v, double x, double& rt_v) {
 
 // The regions of log K for v >= 0, 0 < x < inf, v < inf (REGION_* in config.h).
 LOGBESSEL_INLINE int log_kv_region(double v, double x) {
-    if (hypot_pos(v, x) >= DEBYE_R_MIN) return REGION_UNIFORM;
+    if (in_uniform_region(v, x)) return REGION_UNIFORM;
     return x <= TEMME_X_MAX ? REGION_TEMME : REGION_CF;
 }
 
@@ -204,11 +204,9 @@ LOGBESSEL_INLINE void log_kv_region_n(int region, const double* v, const double*
 LOGBESSEL_INLINE int log_kv_classify(double& v, double x) {
     if (is_nan(v) || is_nan(x) || x <= 0.0 || x == inf_value() || is_inf(v)) return REGION_SCALAR;
     v = fabs(v);
-    const double r = hypot_pos(v, x);
-    if (r >= DEBYE_R_MIN) return REGION_UNIFORM * REGION_BUCKETS + debye_class(r);
+    if (in_uniform_region(v, x)) return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x));
     if (x <= TEMME_X_MAX) return REGION_TEMME * REGION_BUCKETS + int(v) / 2;  // recurrence steps
-    const int levels = k_ratio_cf_depth(v, x);  // 10 .. 137; the series' terms grow with x
-    return REGION_CF * REGION_BUCKETS + (levels < 135 ? levels / 9 : 15);
+    return REGION_CF * REGION_BUCKETS + half_octave(x) + 2;  // levels ~ 64/x, series terms ~ x
 }
 
 }  // namespace detail

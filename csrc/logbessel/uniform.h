@@ -24,6 +24,14 @@ namespace detail {
 constexpr double F_BAND_Z_MIN = 0.2576924660828759;
 constexpr double F_BAND_Z_MAX = 1.1756265894793469;
 
+// Whether (v, x) is in the region of the uniform expansion, r = sqrt(v^2 + x^2) >=
+// DEBYE_R_MIN, decided on r^2 (no square root; v^2 + x^2 overflows to inf only where r is
+// large anyway). The scalar functions and the CPU loops' classification both use it, so
+// they always agree.
+LOGBESSEL_INLINE bool in_uniform_region(double v, double x) {
+    return fma(v, v, x * x) >= DEBYE_R_MIN * DEBYE_R_MIN;
+}
+
 // asinh(v/x) for v, x > 0 with r = sqrt(v^2 + x^2), never forming an overflowing quotient.
 LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {
     if (v <= x) {
