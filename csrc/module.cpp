@@ -67,8 +67,8 @@ LOGBESSEL_FLATTEN void run_range(char* a, char* b, char* out, npy_intp sa, npy_i
 // evaluated kLanes at a time (RegionN; independent chains the core overlaps, and SIMD),
 // and the rest (special values, negative non-integer orders) one by one (Scalar). float32
 // inputs are widened to double and the results rounded once, as in the scalar overloads.
-constexpr int kBlock = 256;
-constexpr int kLanes = 8;
+constexpr int kBlock = 1024;  // measured: 256 -> 1024 is 4-6% faster (fuller groups); more gains ~1%
+constexpr int kLanes = 8;     // measured: 4 lanes 4-20% slower, 16 about the same
 
 template <class T, double (*Scalar)(double, double), int (*Classify)(double&, double),
           void (*RegionN)(int, const double*, const double*, double*)>
