@@ -27,9 +27,10 @@
 
 // Lanes. The functions of csrc/logbessel with an _n suffix take arrays of N inputs and
 // evaluate them in lockstep: one loop over the terms (or levels, or recurrence steps) with
-// an inner loop over the N lanes, running until every lane is done (a lane that is done
-// keeps adding terms far below its rounding, or is masked where that would change it). The
-// scalar functions are their N = 1 case, so the CPU's batched loops (module.cpp, N = 8:
+// an inner loop over the N lanes, running until every lane is done. A lane that is done
+// is masked (by arithmetic, see select_lane), and each lane starts at its own depth, so a
+// lane gets exactly the values it gets alone, whatever its neighbours. The scalar
+// functions are their N = 1 case, so the CPU's batched loops (module.cpp, N = 8:
 // independent chains the core can overlap, and SIMD) and the GPU's one-element-per-thread
 // kernels run the same arithmetic from the same source.
 
@@ -57,15 +58,13 @@ namespace detail {
 // measure of the work the input needs (terms, levels, steps), so that lanes with similar
 // work run together.
 constexpr int REGION_SCALAR = 0;   // special values, negative orders etc.: the scalar function
-constexpr int REGION_UNIFORM = 1;  // r = hypot(v, x) >= DEBYE_R_MIN: uniform expansion
+constexpr int REGION_UNIFORM = 1;  // r >= DEBYE_R_MIN (in_uniform_region): uniform expansion
 constexpr int REGION_SERIES = 2;   // I: power series
 constexpr int REGION_TEMME = 3;    // K: Temme's series and forward recurrence
 constexpr int REGION_CF = 4;       // K: continued fraction and Wronskian
 constexpr int REGION_COUNT = 5;
 constexpr int REGION_BUCKETS = 16;
-}  // namespace detail
 
-namespace detail {
 // Lane helpers. A lane's mask is a double, 1 while the lane runs and 0 once it is done
 // (masks by arithmetic vectorize where selects and branches do not). select_lane(m, a, b)
 // is a if m = 1 and b if m = 0, exactly, for finite a and b.

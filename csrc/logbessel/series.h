@@ -44,8 +44,6 @@ LOGBESSEL_INLINE double i_series_tail(double v, double x) {
     return s;
 }
 
-LOGBESSEL_INLINE double i_series_sum(double v, double x) { return 1.0 + i_series_tail(v, x); }
-
 // The sums for orders v and v + 1 together (K's Wronskian needs both), N lanes: one loop,
 // one division per term, t0_k = t0_{k-1} u/(k(k+v)), t1_k = t1_{k-1} u/(k(k+v+1)).
 template <int N>
