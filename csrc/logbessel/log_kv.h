@@ -27,23 +27,28 @@ constexpr double TEMME_X_MAX = 0.5;
 // log K_mu(x) and rt = x K_{mu+1}(x) / K_mu(x) (bounded for every x > 0, unlike the ratio).
 template <int N>
 LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double* logk, double* rt) {
-    double f[N], p[N], q[N], sumf[N], sumh[N], c[N], u[N], mu2[N];
-    for (int l = 0; l < N; ++l) {
-        const double L = LN2 - log(x[l]);  // log(2/x) >= 0
-        const double sigma = mu[l] * L;
+    double f[N], p[N], q[N], sumf[N], sumh[N], c[N], u[N], mu2[N], L[N], sn[N], ex[N];
+    for (int l = 0; l < N; ++l) {  // the library calls, lane by lane
+        L[l] = LN2 - log(x[l]);  // log(2/x) >= 0
+        sn[l] = sin(PI * mu[l]);
+        // cosh and sinh from the one exponential (fewer library calls: the result then
+        // depends less on the host's or the device's libm, which keeps CPU and GPU within
+        // a few eps)
+        ex[l] = exp(mu[l] * L[l]);
+    }
+    LOGBESSEL_LANES
+    for (int l = 0; l < N; ++l) {  // the arithmetic, vectorized
+        const double sigma = mu[l] * L[l];
         mu2[l] = mu[l] * mu[l];
         const double g1 = temme_gamma1(mu2[l]);
         const double g2 = temme_gamma2(mu2[l]);
         const double gp = 1.0 / (g2 - mu[l] * g1);  // Gamma(1 + mu)
         const double gm = 1.0 / (g2 + mu[l] * g1);  // Gamma(1 - mu)
-        const double fact = (mu[l] == 0.0) ? 1.0 : PI * mu[l] / sin(PI * mu[l]);
-        // cosh and sinh from the one exponential (fewer library calls: the result then
-        // depends less on the host's or the device's libm, which keeps CPU and GPU within
-        // a few eps)
-        const double e = exp(sigma);
+        const double fact = (mu[l] == 0.0) ? 1.0 : PI * mu[l] / sn[l];
+        const double e = ex[l];
         const double ei = 1.0 / e;
-        const double shc = fabs(sigma) < 0.5 ? sinhc(sigma) : 0.5 * (e - ei) / sigma;
-        f[l] = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L);
+        const double shc = fabs(sigma) < 0.5 ? sinhc_small(sigma) : 0.5 * (e - ei) / sigma;
+        f[l] = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L[l]);
         p[l] = 0.5 * e * gp;
         q[l] = 0.5 * ei * gm;
         sumf[l] = f[l];

@@ -209,18 +209,15 @@ LOGBESSEL_INLINE double rgamma1p(double v) {
     return rgamma1p_series(f) / prod;
 }
 
-// sinh(s)/s, accurate near 0.
-LOGBESSEL_INLINE double sinhc(double s) {
-    double a = fabs(s);
-    if (a < 0.5) {
-        double s2 = s * s;
-        // Taylor series to s^12/13!, error < 1e-17 for |s| < 1/2
-        return fma(fma(fma(fma(fma(fma(1.0 / 6227020800.0, s2, 1.0 / 39916800.0), s2,
-                                   1.0 / 362880.0), s2, 1.0 / 5040.0), s2, 1.0 / 120.0),
-                       s2, 1.0 / 6.0), s2, 1.0);
-    }
-    return sinh(s) / s;
+// sinh(s)/s for |s| < 1/2: Taylor series to s^12/13!, error < 1e-17.
+LOGBESSEL_INLINE double sinhc_small(double s) {
+    const double s2 = s * s;
+    return fma(fma(fma(fma(fma(fma(1.0 / 6227020800.0, s2, 1.0 / 39916800.0), s2, 1.0 / 362880.0), s2,
+                           1.0 / 5040.0), s2, 1.0 / 120.0), s2, 1.0 / 6.0), s2, 1.0);
 }
+
+// sinh(s)/s, accurate near 0.
+LOGBESSEL_INLINE double sinhc(double s) { return fabs(s) < 0.5 ? sinhc_small(s) : sinh(s) / s; }
 
 // r = sqrt(v^2 + x^2) without overflow, for v, x >= 0.
 LOGBESSEL_INLINE double hypot_pos(double v, double x) {
