@@ -213,3 +213,23 @@ def test_no_spurious_floating_point_warnings():
         for f in FUNCS:
             f(vv, xx)
             f(v32, x32)
+
+
+def test_orders_and_arguments_near_the_largest_double():
+    """v and x near 1.8e308, where v^2 + x^2 and v + r overflow: the results are finite.
+    Reference: the leading uniform term v eta(x/v) -+ log(...)/2 in mpmath at 50 digits (the
+    first neglected term is ~1/r ~ 1e-308 relative)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    for v, x in [(1.7e308, 1.7e308), (1.7e308, 1e308), (1e308, 1.7e308), (1.7e308, 0.5e308), (1e100, 1.7e308)]:
+        V, X = mpmath.mpf(v), mpmath.mpf(x)
+        r = mpmath.sqrt(V * V + X * X)
+        F = r - V * mpmath.asinh(V / X)
+        ref_i = F - mpmath.log(2 * mpmath.pi * r) / 2
+        ref_k = -F + mpmath.log(mpmath.pi / (2 * r)) / 2
+        for f, ref in ((lb.log_iv, ref_i), (lb.log_kv, ref_k)):
+            got = f(v, x)
+            assert np.isfinite(got), (f.__name__, v, x)
+            assert abs(got - float(ref)) <= 8 * np.finfo(float).eps * abs(float(ref)), (f.__name__, v, x, got, float(ref))
+    # where the logarithm itself is beyond the double range (about -v log(2v/x)): -inf, +inf
+    assert lb.log_iv(1.7e308, 1e100) == -np.inf and lb.log_kv(1.7e308, 1e100) == np.inf

@@ -139,7 +139,7 @@ LOGBESSEL_INLINE dd dd_log(dd a) {
     return dd_add_d(sum, rest);
 }
 
-// log(hi + lo) for hi >= 2^-1022 finite, |lo| <= ulp(hi), rounded once (measured: within
+// log(hi + lo) for hi >= 2^-1022 (+inf gives +inf), |lo| <= ulp(hi), rounded once (measured: within
 // 0.51 ulp, as glibc's log; log1p(y) is log_lane(two_sum(1, y))). Branch-free, no table:
 // a loop over lanes that calls it vectorizes (the libm log is a call per element).
 // hi = 2^e m, m in [0.75, 1.5), t = (m + lo' - 1)/(m + lo' + 1) in double-double,
@@ -152,7 +152,9 @@ LOGBESSEL_INLINE double log_lane(double hi, double lo) {
     const double m = bits_double(mant | ((1023 - up) << 52));
     // e as a double without an int64 conversion: (2^52 + field) - (2^52 + 1023)
     const double e = bits_double(field | 0x4330000000000000ULL) - 4503599627371519.0;
-    const double l = lo * bits_double((2046 - field) << 52);  // lo 2^-e (e in [-1022, 1022])
+    // lo 2^-e in two factors (e = field - 1023 in [-1022, 1024]; one factor would overflow)
+    const unsigned long long h1 = (field + 1023) >> 1, h2 = field + 1023 - h1;  // h1 + h2 = e + 2046
+    const double l = lo * bits_double((2046 - h1) << 52) * bits_double((2046 - h2) << 52);
     const dd num = two_sum(m - 1.0, l);                       // m - 1 exact
     const dd den = dd_add_d(two_sum(m, 1.0), l);
     const double inv = 1.0 / den.hi;
@@ -173,7 +175,8 @@ LOGBESSEL_INLINE double log_lane(double hi, double lo) {
     P = fma(P, t2, 0.4);
     P = fma(P, t2, 0.6666666666666666);
     const dd big = two_sum(e * LN2_HI42, 2.0 * th);  // e LN2_HI42 exact (|e| < 2^11)
-    return big.hi + (big.lo + (2.0 * tl + fma(e, LN2_LO42, th * t2 * P)));
+    const double res = big.hi + (big.lo + (2.0 * tl + fma(e, LN2_LO42, th * t2 * P)));
+    return hi == inf_value() ? hi : res;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -82,7 +82,9 @@ LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double
     const double a = v / x;
     const dd one_y = two_sum(1.0, a + a * (a / (1.0 + r / x)));
     const bool small = v <= x;
-    const double A = log_lane(small ? one_y.hi : (v + r) / x, small ? one_y.lo : 0.0);
+    // (v + r)/x with the sum halved first: v + r overflows for v ~ 1e308 although the
+    // quotient may not (the scalings by 2 are exact)
+    const double A = log_lane(small ? one_y.hi : 2.0 * ((0.5 * v + 0.5 * r) / x), small ? one_y.lo : 0.0);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
     return sign * (r - v * A) - (half_log_r - c) + corr;
 }
@@ -91,7 +93,8 @@ LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double
 // r = hypot(v, x): log I_v(x) (sign = +1, corr = lI) or log K_v(x) (sign = -1, corr = lK).
 // The cases other than debye_leading_plain are those of debye_leading_special.
 LOGBESSEL_INLINE bool debye_leading_special(double v, double x) {
-    return v == 0.0 || (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) || !(x > v * 1e-290);
+    return v == 0.0 || (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) || !(x > v * 1e-290) ||
+           v > 1e300 || x > 1e300;
 }
 
 LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign, double corr) {
@@ -99,6 +102,14 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign,
     if (!debye_leading_special(v, x)) return debye_leading_plain(v, x, r, half_log_r, sign, corr);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
     if (v == 0.0) return sign * r - (half_log_r - c) + corr;
+    if (!(r < inf_value())) {
+        // v^2 + x^2 beyond the double range (v and x both near 1e308, so z = x/v is
+        // moderate): F = v eta(z) directly, log r = log v + log1p(z^2)/2
+        const double z = x / v;
+        const double hl = 0.5 * (log(v) + 0.5 * log1p(z * z));
+        const double F = v * (sqrt(1.0 + z * z) - asinh(1.0 / z));
+        return sign * F - (hl - c) + corr;
+    }
     if (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) {
         const dd F = debye_exponent_band(v, x);
         const dd T = two_sum(sign * F.hi, -(half_log_r - c));  // exact
