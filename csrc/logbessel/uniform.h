@@ -92,6 +92,8 @@ LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double
 // Leading term plus the Debye correction corr (see above), for v >= 0, x > 0,
 // r = hypot(v, x): log I_v(x) (sign = +1, corr = lI) or log K_v(x) (sign = -1, corr = lK).
 // The cases other than debye_leading_plain are those of debye_leading_special.
+// (v or x above 1e300 is special only because r may overflow to inf there; otherwise such
+// inputs end in debye_leading_plain as well.)
 LOGBESSEL_INLINE bool debye_leading_special(double v, double x) {
     return v == 0.0 || (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) || !(x > v * 1e-290) ||
            v > 1e300 || x > 1e300;
@@ -119,6 +121,7 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign,
         if (fabs(T.hi) >= 8.0 * half_log_r || r >= 1e150) return T.hi + (T.lo + (sign * F.lo + corr));
         return debye_leading_dd(v, x, sign, corr);
     }
+    if (x > v * 1e-290) return debye_leading_plain(v, x, r, half_log_r, sign, corr);  // v or x > 1e300
     const double A = log(v + r) - log(x);  // x <= v 1e-290: (v + r)/x would overflow
     return sign * (r - v * A) - (half_log_r - c) + corr;
 }
