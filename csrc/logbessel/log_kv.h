@@ -141,10 +141,10 @@ LOGBESSEL_INLINE void log_kv_cf_n(const double* v, const double* x, double* out)
     k_ratio_cf_n<N>(v, x, rt);
     i_series_sum_pair_n<N>(v, x, s0, s1);
     log_iv_series_from_sum_n<N>(v, x, s0, li);
-    for (int l = 0; l < N; ++l) {
-        const double x_rho_i = x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);  // x I_{v+1}/I_v
-        out[l] = -log(rt[l] + x_rho_i) - li[l];
-    }
+    LOGBESSEL_LANES
+    for (int l = 0; l < N; ++l)  // rt + x I_{v+1}/I_v
+        rt[l] += x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);
+    for (int l = 0; l < N; ++l) out[l] = -log(rt[l]) - li[l];
 }
 
 // Region 2a: v >= 0, 0 < x <= TEMME_X_MAX: Temme's series at mu = v - round(v), then the
