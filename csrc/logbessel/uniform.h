@@ -92,16 +92,14 @@ LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double
 // Leading term plus the Debye correction corr (see above), for v >= 0, x > 0,
 // r = hypot(v, x): log I_v(x) (sign = +1, corr = lI) or log K_v(x) (sign = -1, corr = lK).
 // The cases other than debye_leading_plain are those of debye_leading_special.
-// (v or x above 1e300 is special only because r may overflow to inf there; otherwise such
-// inputs end in debye_leading_plain as well.)
-LOGBESSEL_INLINE bool debye_leading_special(double v, double x) {
+LOGBESSEL_INLINE bool debye_leading_special(double v, double x, double r) {
     return v == 0.0 || (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) || !(x > v * 1e-290) ||
-           v > 1e300 || x > 1e300;
+           !(r < inf_value());
 }
 
 LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign, double corr) {
     const double half_log_r = 0.5 * log_lane(r, 0.0);
-    if (!debye_leading_special(v, x)) return debye_leading_plain(v, x, r, half_log_r, sign, corr);
+    if (!debye_leading_special(v, x, r)) return debye_leading_plain(v, x, r, half_log_r, sign, corr);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
     if (v == 0.0) return sign * r - (half_log_r - c) + corr;
     if (!(r < inf_value())) {
@@ -121,7 +119,6 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign,
         if (fabs(T.hi) >= 8.0 * half_log_r || r >= 1e150) return T.hi + (T.lo + (sign * F.lo + corr));
         return debye_leading_dd(v, x, sign, corr);
     }
-    if (x > v * 1e-290) return debye_leading_plain(v, x, r, half_log_r, sign, corr);  // v or x > 1e300
     const double A = log(v + r) - log(x);  // x <= v 1e-290: (v + r)/x would overflow
     return sign * (r - v * A) - (half_log_r - c) + corr;
 }
@@ -162,7 +159,7 @@ LOGBESSEL_INLINE void log_bessel_uniform_n(double sign, const double* v, const d
     for (int l = 0; l < N; ++l)  // every lane as if outside the band (vectorized) ...
         out[l] = debye_leading_plain(v[l], x[l], r[l], 0.5 * log_lane(r[l], 0.0), sign, sign > 0 ? lI[l] : lK[l]);
     for (int l = 0; l < N; ++l)  // ... then the lanes that are not, as debye_leading does
-        if (debye_leading_special(v[l], x[l])) out[l] = debye_leading(v[l], x[l], r[l], sign, sign > 0 ? lI[l] : lK[l]);
+        if (debye_leading_special(v[l], x[l], r[l])) out[l] = debye_leading(v[l], x[l], r[l], sign, sign > 0 ? lI[l] : lK[l]);
 }
 
 template <int N>

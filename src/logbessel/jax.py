@@ -71,20 +71,10 @@ def _dlogc_dp_np(p, kappa):
     return vmf._log_normalizer_dp(p, kappa)
 
 
-def _ratio_np(p, kappa):
-    return _lb.iv_ratio(p / 2, kappa)
+def _dlogc_dkappa_np(p, kappa):
+    return -_lb.iv_ratio(p / 2, kappa)  # d/dkappa log C_p = -A_p(kappa)
 
 
-@jax.custom_jvp
-def vmf_log_normalizer(p, kappa):
-    """log C_p(kappa) of the von Mises-Fisher density on S^{p-1}; custom JVP in kappa
-    (-A_p(kappa)) and in p (treated as a real number)."""
-    return _call(_log_normalizer_np, p, kappa)
-
-
-@vmf_log_normalizer.defjvp
-def _vmf_jvp(primals, tangents):
-    p, kappa = primals
-    tp, tk = tangents
-    y = vmf_log_normalizer(p, kappa)
-    return y, _call(_dlogc_dp_np, p, kappa) * tp - _call(_ratio_np, p, kappa) * tk
+vmf_log_normalizer = _make(_log_normalizer_np, _dlogc_dp_np, _dlogc_dkappa_np)
+vmf_log_normalizer.__doc__ = """log C_p(kappa) of the von Mises-Fisher density on S^{p-1}; custom JVP in kappa
+(-A_p(kappa)) and in p (treated as a real number)."""
