@@ -140,14 +140,19 @@ LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
 // recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)), N lanes.
 template <int N>
 LOGBESSEL_INLINE void log_kv_cf_n(const double* v, const double* x, double* out) {
-    double rt[N], s0[N], s1[N], li[N];
+    double rt[N], s0[N], s1[N], li[N], li_lo[N];
     k_ratio_cf_n<N>(v, x, rt);
     i_series_sum_pair_n<N>(v, x, s0, s1);
-    log_iv_series_from_sum_n<N>(v, x, s0, li);
+    log_iv_series_from_sum_dd_n<N>(v, x, s0, li, li_lo);
     LOGBESSEL_LANES
-    for (int l = 0; l < N; ++l)  // rt + x I_{v+1}/I_v
-        rt[l] += x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);
-    for (int l = 0; l < N; ++l) out[l] = -log(rt[l]) - li[l];
+    for (int l = 0; l < N; ++l) {
+        // rt + x I_{v+1}/I_v, then -log(rt) - log I_v in double-double, rounded once: near
+        // K ~ 1 the two logarithms cancel
+        const double w = rt[l] + x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);
+        const dd Lw = log_lane_dd(w, 0.0);
+        const dd t = two_sum(-Lw.hi, -li[l]);
+        out[l] = t.hi + (t.lo - (Lw.lo + li_lo[l]));
+    }
 }
 
 // Region 2a: v >= 0, 0 < x <= TEMME_X_MAX: Temme's series at mu = v - round(v), then the

@@ -94,35 +94,98 @@ LOGBESSEL_INLINE dd i_series_sum_dd(double v, double x) {
     return s;
 }
 
-// Below this x the prefactor (x/2)^v could underflow; there log I is far from 0 and the
-// plain logarithmic form is accurate.
+// log( (x/2)^v / Gamma(v+1) * s ) for v > -1, x > 0, s > 0, in the form that avoids
+// cancellation for each range of v (the result may be near 0 while its terms are not):
+//  * v < BINET_V_MIN: v log(x/2) + log(s / Gamma(1+v)), both logarithms as double-doubles
+//    (log_lane_dd: absolute error ~2^-58) and v log(x/2) by an exact product, so the sum
+//    is rounded once; s / Gamma(1+v) enters with the rounding of 1/Gamma(1+v) and s only;
+//  * larger v: Stirling's formula folded in, v log(e x / (2v)) - log(2 pi v)/2 - B(v) + log s,
+//    with e x / (2v) and its logarithm in double-double, so that no rounding gets
+//    multiplied by v;
+//  * tiny x (the prefactor would underflow): v log(x/2) - lgamma(v+1) + log s, lane by lane
+//    (the terms do not cancel there).
+// Both forms are branch-free (log_lane, a polynomial 1/Gamma), so a loop over lanes
+// vectorizes; a group of lanes computes a form only if one of its lanes needs it.
 constexpr double SERIES_TINY_X = 1e-30;
 
-// log( (x/2)^v / Gamma(v+1) * s ) for v > -1, x > 0, s > 0, in the form that avoids
-// cancellation for each range of v:
-//  * tiny x: v log(x/2) - lgamma(v+1) + log s;
-//  * v < BINET_V_MIN: the prefactor in linear space, pow and 1/Gamma(1+v) each to ~1 ulp;
-//  * larger v: Stirling's formula folded in, v log(e x / (2v)) - log(2 pi v)/2 - B(v) + log s,
-//    with e x / (2v) formed in double-double so its rounding does not get multiplied by v.
-LOGBESSEL_INLINE double log_iv_series_from_sum(double v, double x, double s) {
-    if (x < SERIES_TINY_X) return v * (log(x) - LN2) - lgamma(v + 1.0) + log(s);
-    if (v < BINET_V_MIN) return log(pow(0.5 * x, v) * rgamma1p(v) * s);
-    dd ex = dd_add(two_prod(x, EULER_E), two_prod(x, EULER_E_LO));
-    dd y = dd_div_d(ex, 2.0 * v);
-    const double L = log(y.hi) + y.lo / y.hi;
-    return fma(v, L, log(s) - 0.5 * (log(v) + LN_2PI) - binet(v));
+LOGBESSEL_INLINE dd log_iv_prefactor_small_v(double v, double x, double s, double rg) {
+    const dd L1 = log_lane_dd(0.5 * x, 0.0);
+    const dd gs = two_prod(rg, s);
+    const dd L2 = log_lane_dd(gs.hi, gs.lo);
+    const dd vl = two_prod(v, L1.hi);
+    const dd hs = two_sum(vl.hi, L2.hi);
+    return quick_two_sum(hs.hi, hs.lo + (fma(v, L1.lo, vl.lo) + L2.lo));
 }
 
-// log_iv_series_from_sum for N lanes: 1/Gamma(1 + v) of the v < BINET_V_MIN case for all
-// lanes at once (a polynomial and a fixed product: vectorized), the rest lane by lane.
+LOGBESSEL_INLINE dd log_iv_prefactor_large_v(double v, double x, double s) {
+    const dd ex = dd_add(two_prod(x, EULER_E), two_prod(x, EULER_E_LO));
+    const dd y = dd_div_d(ex, 2.0 * v);
+    const dd L = log_lane_dd(y.hi, y.lo);
+    const dd Ls = log_lane_dd(s, 0.0), Lv = log_lane_dd(v, 0.0);
+    // log s - (log v + log 2pi)/2 - B(v) + v L, summed in double-double (halving is exact)
+    const dd a = two_sum(Ls.hi, -0.5 * Lv.hi);
+    const dd b = two_sum(a.hi, -0.5 * LN_2PI);
+    const dd vl = two_prod(v, L.hi);
+    const dd c = two_sum(vl.hi, b.hi);
+    const double lo = ((Ls.lo - 0.5 * (Lv.lo + LN_2PI_LO)) - binet(v)) + (a.lo + b.lo) + fma(v, L.lo, vl.lo);
+    return quick_two_sum(c.hi, c.lo + lo);
+}
+
+// log_iv_series_from_sum for N lanes, as double-doubles (hi, lo): callers that subtract it
+// from another logarithm (K's Wronskian) round once at their end.
+template <int N>
+LOGBESSEL_INLINE void log_iv_series_from_sum_dd_n(const double* v, const double* x, const double* s, double* hi,
+                                                  double* lo) {
+    bool small = false, large = false;
+    for (int l = 0; l < N; ++l) {
+        hi[l] = lo[l] = 0.0;
+        small = small || v[l] < BINET_V_MIN;
+        large = large || !(v[l] < BINET_V_MIN);
+    }
+    if (small) {
+        double rg[N];
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) rg[l] = rgamma1p(v[l] < BINET_V_MIN ? v[l] : 0.0);
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            const dd o = log_iv_prefactor_small_v(v[l], x[l], s[l], rg[l]);
+            hi[l] = o.hi;
+            lo[l] = o.lo;
+        }
+    }
+    if (large) {
+        // (v clamped in a loop of its own: inside the call the select stops the vectorizer)
+        double ohi[N], olo[N], vc[N];
+        for (int l = 0; l < N; ++l) vc[l] = v[l] < BINET_V_MIN ? BINET_V_MIN : v[l];  // keeps all lanes finite
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            const dd o = log_iv_prefactor_large_v(vc[l], x[l], s[l]);
+            ohi[l] = o.hi;
+            olo[l] = o.lo;
+        }
+        for (int l = 0; l < N; ++l) {
+            hi[l] = v[l] < BINET_V_MIN ? hi[l] : ohi[l];
+            lo[l] = v[l] < BINET_V_MIN ? lo[l] : olo[l];
+        }
+    }
+    for (int l = 0; l < N; ++l)
+        if (x[l] < SERIES_TINY_X) {
+            hi[l] = v[l] * (log(x[l]) - LN2) - lgamma(v[l] + 1.0) + log(s[l]);
+            lo[l] = 0.0;
+        }
+}
+
 template <int N>
 LOGBESSEL_INLINE void log_iv_series_from_sum_n(const double* v, const double* x, const double* s, double* out) {
-    double rg[N];
-    LOGBESSEL_LANES
-    for (int l = 0; l < N; ++l) rg[l] = rgamma1p(v[l] < BINET_V_MIN ? v[l] : 0.0);
-    for (int l = 0; l < N; ++l)
-        out[l] = (v[l] < BINET_V_MIN && !(x[l] < SERIES_TINY_X)) ? log(pow(0.5 * x[l], v[l]) * rg[l] * s[l])
-                                                                : log_iv_series_from_sum(v[l], x[l], s[l]);
+    double lo[N];
+    log_iv_series_from_sum_dd_n<N>(v, x, s, out, lo);
+    for (int l = 0; l < N; ++l) out[l] += lo[l];
+}
+
+LOGBESSEL_INLINE double log_iv_series_from_sum(double v, double x, double s) {
+    double out;
+    log_iv_series_from_sum_n<1>(&v, &x, &s, &out);
+    return out;
 }
 
 // log I_v(x) by the power series, v > -1, x > 0, N lanes.
