@@ -55,15 +55,16 @@ namespace detail {
 // Regions of the public functions, as their _classify functions report them: the CPU loops
 // gather inputs of one region and evaluate them in lanes (module.cpp). A classify function
 // returns region * REGION_BUCKETS + bucket, the bucket (0 .. REGION_BUCKETS - 1) a coarse
-// measure of the work the input needs (terms, levels, steps), so that lanes with similar
-// work run together.
+// measure of the work the input needs (terms, levels, steps) and, where the code takes one
+// of two forms by the order (the series prefactor: BINET_V_MIN), which form, so that lanes
+// with similar work run together and a group computes one form only.
 constexpr int REGION_SCALAR = 0;   // special values, negative orders etc.: the scalar function
 constexpr int REGION_UNIFORM = 1;  // r >= DEBYE_R_MIN (in_uniform_region): uniform expansion
 constexpr int REGION_SERIES = 2;   // I: power series
 constexpr int REGION_TEMME = 3;    // K: Temme's series and forward recurrence
 constexpr int REGION_CF = 4;       // K: continued fraction and Wronskian
 constexpr int REGION_COUNT = 5;
-constexpr int REGION_BUCKETS = 16;
+constexpr int REGION_BUCKETS = 32;
 
 // Lane helpers. A lane's mask is a double, 1 while the lane runs and 0 once it is done
 // (masks by arithmetic vectorize where selects and branches do not). select_lane(m, a, b)

@@ -64,7 +64,8 @@ LOGBESSEL_INLINE int log_iv_classify(double& v, double x) {
         v = -v;
     }
     if (in_uniform_region(v, x)) return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x));
-    return REGION_SERIES * REGION_BUCKETS + int(x * 0.625);  // terms ~ x, x < 24
+    // terms ~ x (x < 24: buckets 0 .. 14), then the form of the prefactor (series.h)
+    return REGION_SERIES * REGION_BUCKETS + int(x * 0.625) + (v < BINET_V_MIN ? 0 : 16);
 }
 
 }  // namespace detail

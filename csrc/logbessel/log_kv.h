@@ -219,7 +219,9 @@ LOGBESSEL_INLINE int log_kv_classify(double& v, double x) {
     v = fabs(v);
     if (in_uniform_region(v, x)) return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x));
     if (x <= TEMME_X_MAX) return REGION_TEMME * REGION_BUCKETS + int(v) / 2;  // recurrence steps
-    return REGION_CF * REGION_BUCKETS + half_octave(x) + 2;  // levels ~ 64/x, series terms ~ x
+    // levels ~ 64/x, series terms ~ x (x in (0.5, 24): buckets 0 .. 11); the form of the
+    // series prefactor (series.h)
+    return REGION_CF * REGION_BUCKETS + half_octave(x) + 2 + (v < BINET_V_MIN ? 0 : 16);
 }
 
 }  // namespace detail
