@@ -38,6 +38,7 @@ namespace logbessel {
 
 // Mathematical constants (correctly rounded to double).
 constexpr double PI = 3.141592653589793;
+constexpr double PI_LO = 1.2246467991473532e-16;  // pi - PI
 constexpr double LN2 = 0.6931471805599453;
 constexpr double LN2_LO = 2.3190468138462996e-17;   // LN2 + LN2_LO = log 2 to ~1e-33
 constexpr double LN2_HI42 = 0.6931471805598903;     // log 2 to 42 bits: e LN2_HI42 is exact

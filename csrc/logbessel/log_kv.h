@@ -27,28 +27,22 @@ constexpr double TEMME_X_MAX = 0.5;
 // log K_mu(x) and rt = x K_{mu+1}(x) / K_mu(x) (bounded for every x > 0, unlike the ratio).
 template <int N>
 LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double* logk, double* rt) {
-    double f[N], p[N], q[N], sumf[N], sumh[N], c[N], u[N], mu2[N], L[N], sn[N], ex[N];
-    for (int l = 0; l < N; ++l) {  // the library calls, lane by lane
-        L[l] = LN2 - log(x[l]);  // log(2/x) >= 0
-        sn[l] = sin(PI * mu[l]);
-        // cosh and sinh from the one exponential (fewer library calls: the result then
-        // depends less on the host's or the device's libm, which keeps CPU and GPU within
-        // a few eps)
-        ex[l] = exp(mu[l] * L[l]);
-    }
+    double f[N], p[N], q[N], sumf[N], sumh[N], c[N], u[N], mu2[N];
     LOGBESSEL_LANES
-    for (int l = 0; l < N; ++l) {  // the arithmetic, vectorized
-        const double sigma = mu[l] * L[l];
+    for (int l = 0; l < N; ++l) {  // vectorized: log_lane, exp_lane and pi_m_over_sinpi, no libm
+        const double L = LN2 - log_lane_any(x[l]);  // log(2/x) >= 0
+        const double sigma = mu[l] * L;
         mu2[l] = mu[l] * mu[l];
         const double g1 = temme_gamma1(mu2[l]);
         const double g2 = temme_gamma2(mu2[l]);
         const double gp = 1.0 / (g2 - mu[l] * g1);  // Gamma(1 + mu)
         const double gm = 1.0 / (g2 + mu[l] * g1);  // Gamma(1 - mu)
-        const double fact = (mu[l] == 0.0) ? 1.0 : PI * mu[l] / sn[l];
-        const double e = ex[l];
+        const double fact = pi_m_over_sinpi(mu[l]);
+        // cosh and sinh from the one exponential
+        const double e = exp_lane(sigma);
         const double ei = 1.0 / e;
         const double shc = fabs(sigma) < 0.5 ? sinhc_small(sigma) : 0.5 * (e - ei) / sigma;
-        f[l] = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L[l]);
+        f[l] = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L);
         p[l] = 0.5 * e * gp;
         q[l] = 0.5 * ei * gm;
         sumf[l] = f[l];
@@ -84,8 +78,9 @@ LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double
         sumf[l] = resf[l];
         sumh[l] = resh[l];
     }
+    LOGBESSEL_LANES
     for (int l = 0; l < N; ++l) {
-        logk[l] = log(sumf[l]);
+        logk[l] = log_lane(sumf[l], 0.0);
         rt[l] = 2.0 * sumh[l] / sumf[l];
     }
 }
@@ -181,9 +176,11 @@ LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* o
             rt[l] = on ? next : rt[l];
         }
     }
+    LOGBESSEL_LANES
     for (int l = 0; l < N; ++l) {
         rt_v[l] = rt[l];
-        out[l] = steps[l] == 0 ? logk[l] : logk[l] + log(prod[l]) - steps[l] * log(x[l]);
+        const double n = steps[l];  // prod = 1 for n = 0: the same as logk alone
+        out[l] = logk[l] + log_lane(prod[l], 0.0) - n * log_lane_any(x[l]);
     }
 }
 
