@@ -75,7 +75,8 @@ template <class T, double (*Scalar)(double, double), int (*Classify)(double&, do
 LOGBESSEL_FLATTEN void run_range_lanes(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_intp so,
                      npy_intp lo, npy_intp hi) {
     using logbessel::detail::REGION_BUCKETS;
-    constexpr int kKeys = logbessel::detail::REGION_COUNT * REGION_BUCKETS;
+    using logbessel::detail::REGION_COUNT;
+    constexpr int kKeys = REGION_COUNT * REGION_BUCKETS;
     double vb[kBlock], xb[kBlock], ob[kBlock];
     int key[kBlock], order[kBlock];
     for (npy_intp start = lo; start < hi; start += kBlock) {
@@ -83,36 +84,32 @@ LOGBESSEL_FLATTEN void run_range_lanes(char* a, char* b, char* out, npy_intp sa,
         for (int i = 0; i < m; ++i) {
             vb[i] = double(*reinterpret_cast<const T*>(a + (start + i) * sa));
             xb[i] = double(*reinterpret_cast<const T*>(b + (start + i) * sb));
-            key[i] = Classify(vb[i], xb[i]);  // may fold vb[i]
+            key[i] = std::min(Classify(vb[i], xb[i]), kKeys - 1);  // may fold vb[i]
         }
+        // counting sort by key: region, then bucket (a loop of its own: measured faster
+        // than counting inside the loop above)
         int count[kKeys + 1] = {};
-        for (int i = 0; i < m; ++i) {
-            if (key[i] < REGION_BUCKETS) {  // REGION_SCALAR: special values, negative orders...
-                ob[i] = Scalar(double(*reinterpret_cast<const T*>(a + (start + i) * sa)), xb[i]);
-                key[i] = -1;
-            } else {
-                key[i] = std::min(key[i], kKeys - 1);
-                ++count[key[i] + 1];
-            }
-        }
-        // counting sort of the lane inputs by key: region, then bucket
+        for (int i = 0; i < m; ++i) ++count[key[i] + 1];
         for (int k = 1; k <= kKeys; ++k) count[k] += count[k - 1];
-        const int nlanes = count[kKeys];
-        for (int i = 0; i < m; ++i)
-            if (key[i] >= 0) order[count[key[i]]++] = i;
-        for (int g = 0; g < nlanes;) {
-            const int region = key[order[g]] / REGION_BUCKETS;
-            int n = 1;  // a group: up to kLanes inputs of one region, padded with its last
-            while (n < kLanes && g + n < nlanes && key[order[g + n]] / REGION_BUCKETS == region) ++n;
-            double vl[kLanes], xl[kLanes], ol[kLanes];
-            for (int l = 0; l < kLanes; ++l) {
-                const int i = order[g + std::min(l, n - 1)];
-                vl[l] = vb[i];
-                xl[l] = xb[i];
+        int first[REGION_COUNT + 1];  // region r is order[first[r] .. first[r + 1])
+        for (int r = 0; r <= REGION_COUNT; ++r) first[r] = count[r * REGION_BUCKETS];
+        for (int i = 0; i < m; ++i) order[count[key[i]]++] = i;
+        for (int g = first[0]; g < first[1]; ++g) {  // REGION_SCALAR: special values, negative orders...
+            const int i = order[g];
+            ob[i] = Scalar(double(*reinterpret_cast<const T*>(a + (start + i) * sa)), xb[i]);
+        }
+        for (int r = 1; r < REGION_COUNT; ++r) {
+            for (int g = first[r]; g < first[r + 1]; g += kLanes) {
+                const int n = std::min(kLanes, first[r + 1] - g);  // a group, padded with its last input
+                double vl[kLanes], xl[kLanes], ol[kLanes];
+                for (int l = 0; l < kLanes; ++l) {
+                    const int i = order[g + std::min(l, n - 1)];
+                    vl[l] = vb[i];
+                    xl[l] = xb[i];
+                }
+                RegionN(r, vl, xl, ol);
+                for (int l = 0; l < n; ++l) ob[order[g + l]] = ol[l];
             }
-            RegionN(region, vl, xl, ol);
-            for (int l = 0; l < n; ++l) ob[order[g + l]] = ol[l];
-            g += n;
         }
         for (int i = 0; i < m; ++i) *reinterpret_cast<T*>(out + (start + i) * so) = T(ob[i]);
     }
