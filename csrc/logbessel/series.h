@@ -15,25 +15,34 @@ namespace detail {
 // The leading 1 is left out so that log1p can keep the tail when it is below eps.
 template <int N>
 LOGBESSEL_INLINE void i_series_tail_n(const double* v, const double* x, double* s) {
-    double u[N], t[N], a[N], live[N], res[N];
+    double u[N], t[N], a[N], live[N], res[N], sc[N];
     for (int l = 0; l < N; ++l) {
-        u[l] = 0.25 * x[l] * x[l];
+        // u and d2 scaled down where d1 d2 below could overflow (orders above ~1e154, from
+        // the vMF normaliser): u sc / (d1 (d2 sc)); the scaling by 1 elsewhere is exact
+        sc[l] = v[l] > 1e150 ? 0x1p-512 : 1.0;
+        u[l] = 0.25 * x[l] * x[l] * sc[l];
         t[l] = 1.0;
         a[l] = res[l] = 0.0;
         live[l] = 1.0;
     }
-    for (int k = 1; k < 400; ++k) {
-        const double kd = k;
+    // two terms per step, with one division: 1/d1 = d2 R and 1/d2 = d1 R, R = 1/(d1 d2)
+    // (the division's throughput bounds this loop)
+    for (int k = 1; k < 400; k += 2) {
+        const double k1 = k, k2 = k + 1;
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
-            t[l] *= u[l] / (kd * (kd + v[l]));
+            const double d1 = k1 * (k1 + v[l]), d2 = k2 * (k2 + v[l]);
+            const double R = u[l] / (d1 * (d2 * sc[l]));
+            t[l] *= d2 * R;
+            a[l] += t[l];
+            t[l] *= d1 * R;
             a[l] += t[l];
             res[l] = select_lane(live[l], a[l], res[l]);
             // a lane stops once it is past its peak and its term is below eps/4 (the terms
             // then fall geometrically); !(t <= limit), written so that it vectorizes
             live[l] *= double((t[l] > 0.25 * DBL_EPS * (1.0 + a[l])) | (t[l] != t[l]));
         }
-        if (lanes_done<N>(k, live)) break;
+        if (!any_lane<N>(live)) break;
     }
     for (int l = 0; l < N; ++l) s[l] = res[l];
 }
@@ -45,7 +54,7 @@ LOGBESSEL_INLINE double i_series_tail(double v, double x) {
 }
 
 // The sums for orders v and v + 1 together (K's Wronskian needs both), N lanes: one loop,
-// one division per term, t0_k = t0_{k-1} u/(k(k+v)), t1_k = t1_{k-1} u/(k(k+v+1)).
+// t0_k = t0_{k-1} u/(k(k+v)), t1_k = t1_{k-1} u/(k(k+v+1)), from c = u/(k(k+v)(k+v+1)).
 template <int N>
 LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, double* s0, double* s1) {
     double u[N], t0[N], t1[N], a0[N], a1[N], r0[N], r1[N], live[N];
@@ -55,21 +64,28 @@ LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, doub
         a0[l] = a1[l] = r0[l] = r1[l] = 0.0;
         live[l] = 1.0;
     }
-    for (int k = 1; k < 400; ++k) {
-        const double kd = k;
+    // two terms per step with one division, as in i_series_tail_n (v < 24 here: no overflow)
+    for (int k = 1; k < 400; k += 2) {
+        const double k1 = k, k2 = k + 1;
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
-            const double kv = kd + v[l], kv1 = kv + 1.0;
-            const double c = u[l] / (kd * kv * kv1);
-            t0[l] *= c * kv1;
-            t1[l] *= c * kv;
+            const double kv = k1 + v[l], kv1 = kv + 1.0, kv2 = kv1 + 1.0;
+            const double d1 = k1 * kv * kv1, d2 = k2 * kv1 * kv2;  // k (k+v) (k+v+1) at k1, k2
+            const double R = u[l] / (d1 * d2);
+            const double c1 = d2 * R, c2 = d1 * R;  // u / d1, u / d2
+            t0[l] *= c1 * kv1;
+            t1[l] *= c1 * kv;
+            a0[l] += t0[l];
+            a1[l] += t1[l];
+            t0[l] *= c2 * kv2;
+            t1[l] *= c2 * kv1;
             a0[l] += t0[l];
             a1[l] += t1[l];
             r0[l] = select_lane(live[l], a0[l], r0[l]);
             r1[l] = select_lane(live[l], a1[l], r1[l]);
             live[l] *= double((t0[l] > 0.25 * DBL_EPS * (1.0 + a0[l])) | (t1[l] > 0.25 * DBL_EPS * (1.0 + a1[l])));
         }
-        if (lanes_done<N>(k, live)) break;
+        if (!any_lane<N>(live)) break;
     }
     for (int l = 0; l < N; ++l) {
         s0[l] = 1.0 + r0[l];
