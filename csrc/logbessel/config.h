@@ -10,7 +10,15 @@
 #else
 #define LOGBESSEL_HOST_DEVICE
 #endif
+// On the host (GCC, Clang) always inlined: the loops over lanes (below) vectorize only if
+// the functions they call are inlined before the vectorizer runs, and GCC's own inlining
+// budget decides differently as unrelated code changes (measured: an edit of the eta table
+// turned a vectorized series loop scalar, small-r region 33 -> 42 ns/elem).
+#if defined(__GNUC__) && !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
+#define LOGBESSEL_INLINE inline __attribute__((always_inline))
+#else
 #define LOGBESSEL_INLINE LOGBESSEL_HOST_DEVICE inline
+#endif
 
 #if !defined(__CUDACC_RTC__)
 #include <math.h>

@@ -63,7 +63,7 @@ LOGBESSEL_INLINE int log_iv_classify(double& v, double x) {
         if (!is_integer(v)) return REGION_SCALAR;
         v = -v;
     }
-    if (in_uniform_region(v, x)) return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x));
+    if (in_uniform_region(v, x)) return uniform_bucket(v, x);
     // terms ~ x (x < 24: buckets 0 .. 14), then the form of the prefactor (series.h)
     return REGION_SERIES * REGION_BUCKETS + int(x * 0.625) + (v < BINET_V_MIN ? 0 : 16);
 }

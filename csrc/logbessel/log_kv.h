@@ -214,7 +214,7 @@ LOGBESSEL_INLINE void log_kv_region_n(int region, const double* v, const double*
 LOGBESSEL_INLINE int log_kv_classify(double& v, double x) {
     if (is_nan(v) || is_nan(x) || x <= 0.0 || x == inf_value() || is_inf(v)) return REGION_SCALAR;
     v = fabs(v);
-    if (in_uniform_region(v, x)) return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x));
+    if (in_uniform_region(v, x)) return uniform_bucket(v, x);
     if (x <= TEMME_X_MAX) return REGION_TEMME * REGION_BUCKETS + int(v) / 2;  // recurrence steps
     // levels ~ 64/x, series terms ~ x (x in (0.5, 24): buckets 0 .. 11); the form of the
     // series prefactor (series.h)

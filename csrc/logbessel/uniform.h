@@ -24,12 +24,20 @@ namespace detail {
 constexpr double F_BAND_Z_MIN = 0.2576924660828759;
 constexpr double F_BAND_Z_MAX = 1.1756265894793469;
 
+LOGBESSEL_INLINE bool in_f_band(double v, double x) { return x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v; }
+
 // Whether (v, x) is in the region of the uniform expansion, r = sqrt(v^2 + x^2) >=
 // DEBYE_R_MIN, decided on r^2 (no square root; v^2 + x^2 overflows to inf only where r is
 // large anyway). The scalar functions and the CPU loops' classification both use it, so
 // they always agree.
 LOGBESSEL_INLINE bool in_uniform_region(double v, double x) {
     return fma(v, v, x * x) >= DEBYE_R_MIN * DEBYE_R_MIN;
+}
+
+// The lanes key of an input of the uniform region (config.h): the Debye class (terms),
+// and the band of F apart, whose lanes take another path (log_bessel_uniform_n).
+LOGBESSEL_INLINE int uniform_bucket(double v, double x) {
+    return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x)) + (in_f_band(v, x) ? DEBYE_NCLASSES : 0);
 }
 
 // asinh(v/x) for v, x > 0 with r = sqrt(v^2 + x^2), never forming an overflowing quotient.
@@ -93,8 +101,19 @@ LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double
 // r = hypot(v, x): log I_v(x) (sign = +1, corr = lI) or log K_v(x) (sign = -1, corr = lK).
 // The cases other than debye_leading_plain are those of debye_leading_special.
 LOGBESSEL_INLINE bool debye_leading_special(double v, double x, double r) {
-    return v == 0.0 || (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) || !(x > v * 1e-290) ||
-           !(r < inf_value());
+    return v == 0.0 || in_f_band(v, x) || !(x > v * 1e-290) || !(r < inf_value());
+}
+
+// The band case of debye_leading (r < inf), given F = debye_exponent_band(v, x).
+LOGBESSEL_INLINE double debye_leading_band(double v, double x, double r, double half_log_r, double sign,
+                                           double corr, dd F) {
+    const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
+    const dd T = two_sum(sign * F.hi, -(half_log_r - c));  // exact
+    // Where |T| is at least 8 times log(r)/2, the rounding of log(r)/2 stays below
+    // ~eps/16 of T, and T + corr is rounded once; nearer to I ~ 1 (K ~ 1) log r is
+    // needed in double-double too.
+    if (fabs(T.hi) >= 8.0 * half_log_r || r >= 1e150) return T.hi + (T.lo + (sign * F.lo + corr));
+    return debye_leading_dd(v, x, sign, corr);
 }
 
 LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign, double corr) {
@@ -110,15 +129,7 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign,
         const double F = v * (sqrt(1.0 + z * z) - asinh(1.0 / z));
         return sign * F - (hl - c) + corr;
     }
-    if (x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v) {
-        const dd F = debye_exponent_band(v, x);
-        const dd T = two_sum(sign * F.hi, -(half_log_r - c));  // exact
-        // Where |T| is at least 8 times log(r)/2, the rounding of log(r)/2 stays below
-        // ~eps/16 of T, and T + corr is rounded once; nearer to I ~ 1 (K ~ 1) log r is
-        // needed in double-double too.
-        if (fabs(T.hi) >= 8.0 * half_log_r || r >= 1e150) return T.hi + (T.lo + (sign * F.lo + corr));
-        return debye_leading_dd(v, x, sign, corr);
-    }
+    if (in_f_band(v, x)) return debye_leading_band(v, x, r, half_log_r, sign, corr, debye_exponent_band(v, x));
     const double A = log(v + r) - log(x);  // x <= v 1e-290: (v + r)/x would overflow
     return sign * (r - v * A) - (half_log_r - c) + corr;
 }
@@ -148,10 +159,35 @@ LOGBESSEL_INLINE void debye_log_corrections(double v, double r, double& lI, doub
     debye_log_corrections_n<1>(&v, &r, &lI, &lK);
 }
 
+// The uniform expansion for N lanes all in the band of F (uniform_bucket sorts them apart):
+// F from the fit for all lanes at once (vectorized: the fit's pieces are one table), then
+// each lane as debye_leading would (debye_leading_band, or debye_leading where r = inf).
+template <int N>
+LOGBESSEL_INLINE void log_bessel_band_n(double sign, const double* v, const double* x, double* out) {
+    double r[N], lI[N], lK[N], Fh[N], Fl[N], hl[N];
+    for (int l = 0; l < N; ++l) r[l] = hypot_pos(v[l], x[l]);
+    debye_log_corrections_n<N>(v, r, lI, lK);
+    LOGBESSEL_LANES
+    for (int l = 0; l < N; ++l) {
+        const dd F = debye_exponent_band(v[l], x[l]);
+        Fh[l] = F.hi;
+        Fl[l] = F.lo;
+        hl[l] = 0.5 * log_lane(r[l], 0.0);
+    }
+    for (int l = 0; l < N; ++l) {
+        const double corr = sign > 0 ? lI[l] : lK[l];
+        out[l] = r[l] < inf_value() ? debye_leading_band(v[l], x[l], r[l], hl[l], sign, corr, dd{Fh[l], Fl[l]})
+                                    : debye_leading(v[l], x[l], r[l], sign, corr);
+    }
+}
+
 // log I_v(x) (sign = +1) or log K_v(x) (sign = -1) by the uniform expansion, N lanes
 // (v >= 0, 0 < x < inf, r >= DEBYE_R_MIN).
 template <int N>
 LOGBESSEL_INLINE void log_bessel_uniform_n(double sign, const double* v, const double* x, double* out) {
+    bool all_band = true;
+    for (int l = 0; l < N; ++l) all_band = all_band && in_f_band(v[l], x[l]);
+    if (all_band) return log_bessel_band_n<N>(sign, v, x, out);
     double r[N], lI[N], lK[N];
     for (int l = 0; l < N; ++l) r[l] = hypot_pos(v[l], x[l]);
     debye_log_corrections_n<N>(v, r, lI, lK);
