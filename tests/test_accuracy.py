@@ -97,6 +97,19 @@ def test_iv_ratio_extremes_named_in_the_issue():
         assert rel_error(f, hi[m], lo[m])[0] <= 2 * EPS64
 
 
+def test_iv_ratio_small_orders_against_certified():
+    # 0 < v < 1/2, where I_{v-1} has negative order: continued fraction (x < v/4), ratio of
+    # the two power series with the order v - 1 never rounded (x < 24), uniform expansions.
+    # Budget from the measured max 0.73 eps; the former exp(log I_v - log I_{v-1}) was off by
+    # up to 1e5 eps here (sin(pi (v - 1)) of the rounded v - 1 at v ~ 1e-6, large logs at x ~ 1e5).
+    v, x, hi, lo, _ = load("iv_ratio_small_v")
+    assert len(v) > 600 and v.max() < 0.5 and v.min() > 0
+    err = rel_error(lb.iv_ratio(v, x), hi, lo) / EPS64
+    worst = int(np.argmax(err))
+    assert err.max() <= 1.0, f"worst at v={v[worst]!r}, x={x[worst]!r}: {err.max():.2f} eps"
+    assert np.median(err) <= 0.5
+
+
 def test_iv_ratio_complement_against_certified():
     # 1 - I_v/I_{v-1}: the reference is 1 - (ref_hi + ref_lo), exact in double-double where
     # the ratio is >= 1/2; its certified radius (2^-70 relative to the ratio) is below

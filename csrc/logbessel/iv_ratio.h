@@ -15,8 +15,10 @@
 //        v A_v - (v-1) A_{v-1} = A_{v-1} + v (A_v - A_{v-1}),  A_w = asinh(w/x),
 //        A_v - A_{v-1} = asinh((2v-1) / (v r_{v-1} + (v-1) r_v))       (v >= 1).
 //      Here x >= RATIO_CF_Z v keeps |log ratio| below ~2.5, so exp adds little error.
-// For v < 1/2 (where I_{v-1} has negative order) the logs are used directly, and the
-// result is NaN where I_v or I_{v-1} is not positive.
+// For 0 < v < 1/2 (where I_{v-1} has negative order, and is positive): the continued
+// fraction where x < v/4, the uniform expansions where x >= 24, the ratio of the two power
+// series between. For v <= 0 the logs, with sin(pi (1 - v)) taken as sin(pi v) from v
+// itself; NaN where I_v or I_{v-1} is not positive.
 #pragma once
 #include "config.h"
 #include "log_iv.h"
@@ -48,9 +50,10 @@ LOGBESSEL_INLINE double iv_ratio_cf(double v, double x) {
     return x / (2.0 * v + t);
 }
 
-// Region 2 in double-double: x/(2v) * S_v / S_{v-1}.
+// Region 2 in double-double: x/(2v) * S_v / S_{v-1} (for any v > 0: for v < 1 the series
+// of I_{v-1}, of negative order, has positive terms too).
 LOGBESSEL_INLINE dd iv_ratio_series_dd(double v, double x) {
-    const dd q = dd_div(i_series_sum_dd(v, x), i_series_sum_dd(v - 1.0, x));
+    const dd q = dd_div(i_series_sum_dd(v, x), i_series_sum_dd(v, x, -1.0));
     return dd_mul(q, dd_div(dd{x, 0.0}, dd{2.0 * v, 0.0}));
 }
 
@@ -93,7 +96,21 @@ LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     if (v == -inf_value()) return nan_value();
     if (x == inf_value()) return 1.0;                  // I_v/I_{v-1} -> 1 as x -> inf
     if (x == 0.0) return v == 0.0 ? inf_value() : nan_value();  // I_0/I_1 ~ 2/x; else 0/0-like
-    const double a = log_iv(v, x), b = log_iv(v - 1.0, x);
+    // The continued fraction holds for every v > 0 (I_v is the minimal solution of the
+    // recurrence; I_{v-1} of negative order is the function itself), with the same bound on
+    // its convergence for x < RATIO_CF_Z v; the logarithms below would lose |log I| eps there.
+    if (v > 0.0 && x < detail::RATIO_CF_Z * v) return detail::iv_ratio_cf(v, x);
+    // For x >= DEBYE_R_MIN, I_{v-1} = I_{1-v} + (2/pi) sin(pi v) K_{1-v} differs from I_{1-v}
+    // by less than 2 e^{-2x} < 1e-20 relative: the uniform expansions' difference, as for
+    // v >= 1/2 (measured against arb: within 0.5 eps where the logarithms lost up to 1e4)
+    if (v > 0.0 && x >= detail::DEBYE_R_MIN) return exp(detail::iv_log_ratio_uniform(v, x));
+    if (v > 0.0) return detail::iv_ratio_series_dd(v, x).hi;  // x < 24: all terms positive
+    // I_{v-1} for non-integer v through the reflection with sin(pi (1 - v)) = sin(pi v), from
+    // v itself: sin(pi (1 - v)) of the rounded 1 - v is off by ~eps/v for small v
+    const double w = v - 1.0;
+    const double a = log_iv(v, x);
+    const double b = (detail::is_integer(v) || w == -inf_value()) ? log_iv(w, x)
+                                                                  : detail::log_iv_neg_sin(-w, x, detail::sinpi(v));
     if (is_nan(a) || is_nan(b)) return nan_value();
     return exp(a - b);
 }

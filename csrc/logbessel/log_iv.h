@@ -35,10 +35,9 @@ LOGBESSEL_INLINE double log_iv_pos(double v, double x) {
     return out;
 }
 
-// log I_v(x) for negative non-integer v, 0 <= x <= inf.
-LOGBESSEL_INLINE double log_iv_neg(double v, double x) {
-    const double a = -v;
-    const double s = sinpi(a);
+// log I_{-a}(x) for a > 0 non-integer, 0 <= x <= inf, given s = sin(pi a) (which a caller
+// may know more accurately than sin(pi a) of the rounded a: iv_ratio's order v - 1).
+LOGBESSEL_INLINE double log_iv_neg_sin(double a, double x, double s) {
     if (x == 0.0) return s > 0.0 ? inf_value() : nan_value();  // the K_a term dominates
     if (x == inf_value()) return inf_value();
     const double li = log_iv_pos(a, x);
@@ -53,6 +52,9 @@ LOGBESSEL_INLINE double log_iv_neg(double v, double x) {
     if (d >= 0.0) return nan_value();
     return li + (d > -LN2 ? log(-expm1(d)) : log1p(-exp(d)));
 }
+
+// log I_v(x) for negative non-integer v, 0 <= x <= inf.
+LOGBESSEL_INLINE double log_iv_neg(double v, double x) { return log_iv_neg_sin(-v, x, sinpi(-v)); }
 
 // Lanes of the public log_iv (any input): region * REGION_BUCKETS + bucket (config.h), with
 // a negative integer order folded to -v, or REGION_SCALAR where the scalar function answers

@@ -53,8 +53,11 @@ iv_ratio = make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None
 
     Computed directly (continued fraction, or the difference of uniform expansions), never
     as exp(log_iv(v, x) - log_iv(v - 1, x)), so it keeps full relative accuracy at
-    v = 1e6, x = 1e-5 or x = 1e8. For v < 1/2 it is formed from the logarithms and is NaN
-    where I_v or I_{v-1} is not positive. x = 0 -> 0 (v > 0), x = inf -> 1.
+    v = 1e6, x = 1e-5 or x = 1e8. For 0 < v < 1/2, where I_{v-1} has negative order (and is
+    positive), the same methods apply (the series of I_{v-1} with the order v - 1 never
+    rounded): within 1 eps of the certified values. For v <= 0 it is formed from the
+    logarithms (error growing with |log I|) and is NaN where I_v or I_{v-1} is not positive.
+    x = 0 -> 0 (v > 0), x = inf -> 1.
 
     dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
 """ + _ACCURACY)
