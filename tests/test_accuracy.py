@@ -97,17 +97,20 @@ def test_iv_ratio_extremes_named_in_the_issue():
         assert rel_error(f, hi[m], lo[m])[0] <= 2 * EPS64
 
 
-def test_iv_ratio_small_orders_against_certified():
+def test_iv_ratio_low_orders_against_certified():
     # 0 < v < 1/2, where I_{v-1} has negative order: continued fraction (x < v/4), ratio of
-    # the two power series with the order v - 1 never rounded (x < 24), uniform expansions.
-    # Budget from the measured max 0.73 eps; the former exp(log I_v - log I_{v-1}) was off by
-    # up to 1e5 eps here (sin(pi (v - 1)) of the rounded v - 1 at v ~ 1e-6, large logs at x ~ 1e5).
-    v, x, hi, lo, _ = load("iv_ratio_small_v")
-    assert len(v) > 600 and v.max() < 0.5 and v.min() > 0
+    # the two power series with the order v - 1 never rounded (x < 24), uniform expansions;
+    # integer v <= 0: 1/ratio(1 - v). Budgets from the measured maxima (0.73 and 1.41 eps);
+    # the former exp(log I_v - log I_{v-1}) was off by up to 1e5 eps here (sin(pi (v - 1))
+    # of the rounded v - 1 at v ~ 1e-6, the large logs at x ~ 1e5).
+    v, x, hi, lo, _ = load("iv_ratio_low_v")
     err = rel_error(lb.iv_ratio(v, x), hi, lo) / EPS64
-    worst = int(np.argmax(err))
-    assert err.max() <= 1.0, f"worst at v={v[worst]!r}, x={x[worst]!r}: {err.max():.2f} eps"
-    assert np.median(err) <= 0.5
+    for part, budget in [(v > 0, 1.0), (v <= 0, 1.5)]:
+        assert part.sum() >= 150 and np.all(v < 0.5) and np.all((v > 0) | (v == np.floor(v)))
+        e = err[part]
+        worst = int(np.argmax(e))
+        assert e.max() <= budget, f"worst at v={v[part][worst]!r}, x={x[part][worst]!r}: {e.max():.2f} eps"
+        assert np.median(e) <= 0.5
 
 
 def test_iv_ratio_complement_against_certified():

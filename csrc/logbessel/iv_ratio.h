@@ -17,8 +17,9 @@
 //      Here x >= RATIO_CF_Z v keeps |log ratio| below ~2.5, so exp adds little error.
 // For 0 < v < 1/2 (where I_{v-1} has negative order, and is positive): the continued
 // fraction where x < v/4, the uniform expansions where x >= 24, the ratio of the two power
-// series between. For v <= 0 the logs, with sin(pi (1 - v)) taken as sin(pi v) from v
-// itself; NaN where I_v or I_{v-1} is not positive.
+// series between. For integer v <= 0 the reciprocal of the ratio at 1 - v; for other v <= 0
+// the logs, with sin(pi (1 - v)) taken as sin(pi v) from v itself; NaN where I_v or I_{v-1}
+// is not positive.
 #pragma once
 #include "config.h"
 #include "log_iv.h"
@@ -77,22 +78,24 @@ LOGBESSEL_INLINE double iv_log_ratio_uniform(double v, double x) {
     return dF + dlogr + dS;
 }
 
+// The ratio for v >= 1/2, x >= 0 (not NaN).
+LOGBESSEL_INLINE double iv_ratio_half_up(double v, double x) {
+    if (x == 0.0) return 0.0;
+    if (x == inf_value()) return v == inf_value() ? nan_value() : 1.0;
+    if (v == inf_value()) return 0.0;
+    if (x < RATIO_CF_Z * v) return iv_ratio_cf(v, x);
+    if (hypot_pos(v - 1.0, x) < DEBYE_R_MIN) return iv_ratio_series_dd(v, x).hi;
+    return exp(iv_log_ratio_uniform(v, x));
+}
+
 }  // namespace detail
 
-// I_v(x)/I_{v-1}(x) for x >= 0. Accurate to a few eps for v >= 1/2; NaN for NaN input or
-// x < 0; x = 0 -> 0 for v > 0; x = +inf -> 1.
+// I_v(x)/I_{v-1}(x) for x >= 0. Accurate to a few eps for v > 0 and integer v; NaN for NaN
+// input or x < 0; x = 0 -> 0 for v > 0; x = +inf -> 1.
 LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
-    if (v >= 0.5) {
-        if (x == 0.0) return 0.0;
-        if (x == inf_value()) return v == inf_value() ? nan_value() : 1.0;
-        if (v == inf_value()) return 0.0;
-        if (x < detail::RATIO_CF_Z * v) return detail::iv_ratio_cf(v, x);
-        if (detail::hypot_pos(v - 1.0, x) < detail::DEBYE_R_MIN)
-            return detail::iv_ratio_series_dd(v, x).hi;
-        return exp(detail::iv_log_ratio_uniform(v, x));
-    }
-    // v < 1/2: from the logarithms (NaN where either function is not positive).
+    if (v >= 0.5) return detail::iv_ratio_half_up(v, x);
+    // v < 1/2: see the comment at the top of this file
     if (v == -inf_value()) return nan_value();
     if (x == inf_value()) return 1.0;                  // I_v/I_{v-1} -> 1 as x -> inf
     if (x == 0.0) return v == 0.0 ? inf_value() : nan_value();  // I_0/I_1 ~ 2/x; else 0/0-like
@@ -100,6 +103,9 @@ LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     // recurrence; I_{v-1} of negative order is the function itself), with the same bound on
     // its convergence for x < RATIO_CF_Z v; the logarithms below would lose |log I| eps there.
     if (v > 0.0 && x < detail::RATIO_CF_Z * v) return detail::iv_ratio_cf(v, x);
+    // integer v = -n: I_{-n}/I_{-n-1} = I_n/I_{n+1} (DLMF 10.27.1), the reciprocal of a ratio
+    // of order n + 1 >= 1
+    if (v <= 0.0 && detail::is_integer(v)) return 1.0 / detail::iv_ratio_half_up(1.0 - v, x);
     // For x >= DEBYE_R_MIN, I_{v-1} = I_{1-v} + (2/pi) sin(pi v) K_{1-v} differs from I_{1-v}
     // by less than 2 e^{-2x} < 1e-20 relative: the uniform expansions' difference, as for
     // v >= 1/2 (measured against arb: within 0.5 eps where the logarithms lost up to 1e4)

@@ -55,7 +55,8 @@ iv_ratio = make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None
     as exp(log_iv(v, x) - log_iv(v - 1, x)), so it keeps full relative accuracy at
     v = 1e6, x = 1e-5 or x = 1e8. For 0 < v < 1/2, where I_{v-1} has negative order (and is
     positive), the same methods apply (the series of I_{v-1} with the order v - 1 never
-    rounded): within 1 eps of the certified values. For v <= 0 it is formed from the
+    rounded): within 1 eps of the certified values. For integer v <= 0 it is
+    1 / iv_ratio(1 - v, x) (I_{-n} = I_n). For other v <= 0 it is formed from the
     logarithms (error growing with |log I|) and is NaN where I_v or I_{v-1} is not positive.
     x = 0 -> 0 (v > 0), x = inf -> 1.
 

@@ -690,9 +690,10 @@ def table_iv_ratio():
     return _run_vx_table("iv_ratio", pts, eval_ratio, value_filter=not_subnormal)
 
 
-def table_iv_ratio_small_v():
+def table_iv_ratio_low_v():
     """I_v/I_{v-1} for 0 < v < 1/2, where I_{v-1} has negative order (I_{v-1} > 0 there):
-    tiny v (sin(pi (v - 1)) ~ -pi v), both sides of x = v/4 and of x = 24, x up to 1e300."""
+    tiny v (sin(pi (v - 1)) ~ -pi v), both sides of x = v/4 and of x = 24, x up to 1e300;
+    and integer v in [-50, 0]."""
     rng = random.Random(20240311)
     pts = []
     for _ in range(300):
@@ -704,12 +705,14 @@ def table_iv_ratio_small_v():
         pts.append((v, v * 0.25 * (1 + uniform(rng, -0.05, 0.05))))
         pts.append((v, uniform(rng, 22.0, 26.0)))
     pts += [(1e-6, 1e-6), (1e-3, 1e-3), (0.25, 1e-300), (0.25, 1e300), (0.49, 0.12)]
+    for _ in range(150):                      # integer orders <= 0
+        pts.append((-float(rng.randint(0, 50)), loguniform(rng, 1e-20, 1e5)))
 
     def not_subnormal(hi):
         if hi != 0.0 and abs(hi) < 2.0 ** -1022:
             return "ratio is subnormal in float64 (< 2^-1022)"
         return None
-    return _run_vx_table("iv_ratio_small_v", pts, eval_ratio, value_filter=not_subnormal)
+    return _run_vx_table("iv_ratio_low_v", pts, eval_ratio, value_filter=not_subnormal)
 
 
 def table_log_iv_neg():
@@ -829,7 +832,7 @@ TABLES = {
     "log_kv": table_log_kv,
     "log_kv_f32": table_log_kv_f32,
     "iv_ratio": table_iv_ratio,
-    "iv_ratio_small_v": table_iv_ratio_small_v,
+    "iv_ratio_low_v": table_iv_ratio_low_v,
     "log_iv_neg": table_log_iv_neg,
     "vmf_kappa": table_vmf_kappa,
     "vmf_lognorm": table_vmf_lognorm,
