@@ -97,6 +97,8 @@ def test_special_values(v, x, li, lk):
 
 def test_iv_ratio_special_values():
     np.testing.assert_equal(lb.iv_ratio(1.0, 0.0), 0.0)
+    np.testing.assert_equal(lb.iv_ratio(0.25, 0.0), 0.0)  # v > 0: I_v(0) = 0, I_{v-1}(0) = inf
+    np.testing.assert_equal(lb.iv_ratio(0.0, 0.0), inf)   # I_0/I_1 ~ 2/x
     np.testing.assert_equal(lb.iv_ratio(3.5, inf), 1.0)
     np.testing.assert_equal(lb.iv_ratio(nan, 1.0), nan)
     np.testing.assert_equal(lb.iv_ratio(1.0, -1.0), nan)

@@ -15,11 +15,10 @@
 //        v A_v - (v-1) A_{v-1} = A_{v-1} + v (A_v - A_{v-1}),  A_w = asinh(w/x),
 //        A_v - A_{v-1} = asinh((2v-1) / (v r_{v-1} + (v-1) r_v))       (v >= 1).
 //      Here x >= RATIO_CF_Z v keeps |log ratio| below ~2.5, so exp adds little error.
-// For 0 < v < 1/2 (where I_{v-1} has negative order, and is positive): the continued
-// fraction where x < v/4, the uniform expansions where x >= 24, the ratio of the two power
-// series between. For integer v <= 0 the reciprocal of the ratio at 1 - v; for other v <= 0
-// the logs, with sin(pi (1 - v)) taken as sin(pi v) from v itself; NaN where I_v or I_{v-1}
-// is not positive.
+// The same for 0 < v < 1/2, where I_{v-1} has negative order (iv_ratio_pos). For integer
+// v <= 0 the reciprocal of the ratio at 1 - v; for other v < 0 the logs, with
+// sin(pi (1 - v)) taken as sin(pi v) from v itself; NaN where I_v or I_{v-1} is not
+// positive.
 #pragma once
 #include "config.h"
 #include "log_iv.h"
@@ -78,8 +77,13 @@ LOGBESSEL_INLINE double iv_log_ratio_uniform(double v, double x) {
     return dF + dlogr + dS;
 }
 
-// The ratio for v >= 1/2, x >= 0 (not NaN).
-LOGBESSEL_INLINE double iv_ratio_half_up(double v, double x) {
+// The ratio for v > 0, x >= 0 (not NaN). For 0 < v < 1/2, I_{v-1} has negative order and
+// is positive, and the same three methods hold: the continued fraction (I_v is the minimal
+// solution of the recurrence), the series of I_{v-1} (its terms are positive too, and
+// i_series_sum_dd never rounds the order v - 1), and the uniform expansions' difference
+// where hypot(v - 1, x) >= 24, i.e. x > 23.9: there I_{v-1} = I_{1-v} + (2/pi) sin(pi v)
+// K_{1-v} differs from I_{1-v} by less than 2 e^{-2x} < 1e-20 relative.
+LOGBESSEL_INLINE double iv_ratio_pos(double v, double x) {
     if (x == 0.0) return 0.0;
     if (x == inf_value()) return v == inf_value() ? nan_value() : 1.0;
     if (v == inf_value()) return 0.0;
@@ -94,29 +98,17 @@ LOGBESSEL_INLINE double iv_ratio_half_up(double v, double x) {
 // input or x < 0; x = 0 -> 0 for v > 0; x = +inf -> 1.
 LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
-    if (v >= 0.5) return detail::iv_ratio_half_up(v, x);
-    // v < 1/2: see the comment at the top of this file
+    if (v > 0.0) return detail::iv_ratio_pos(v, x);
     if (v == -inf_value()) return nan_value();
     if (x == inf_value()) return 1.0;                  // I_v/I_{v-1} -> 1 as x -> inf
     if (x == 0.0) return v == 0.0 ? inf_value() : nan_value();  // I_0/I_1 ~ 2/x; else 0/0-like
-    // The continued fraction holds for every v > 0 (I_v is the minimal solution of the
-    // recurrence; I_{v-1} of negative order is the function itself), with the same bound on
-    // its convergence for x < RATIO_CF_Z v; the logarithms below would lose |log I| eps there.
-    if (v > 0.0 && x < detail::RATIO_CF_Z * v) return detail::iv_ratio_cf(v, x);
     // integer v = -n: I_{-n}/I_{-n-1} = I_n/I_{n+1} (DLMF 10.27.1), the reciprocal of a ratio
     // of order n + 1 >= 1
-    if (v <= 0.0 && detail::is_integer(v)) return 1.0 / detail::iv_ratio_half_up(1.0 - v, x);
-    // For x >= DEBYE_R_MIN, I_{v-1} = I_{1-v} + (2/pi) sin(pi v) K_{1-v} differs from I_{1-v}
-    // by less than 2 e^{-2x} < 1e-20 relative: the uniform expansions' difference, as for
-    // v >= 1/2 (measured against arb: within 0.5 eps where the logarithms lost up to 1e4)
-    if (v > 0.0 && x >= detail::DEBYE_R_MIN) return exp(detail::iv_log_ratio_uniform(v, x));
-    if (v > 0.0) return detail::iv_ratio_series_dd(v, x).hi;  // x < 24: all terms positive
-    // I_{v-1} for non-integer v through the reflection with sin(pi (1 - v)) = sin(pi v), from
-    // v itself: sin(pi (1 - v)) of the rounded 1 - v is off by ~eps/v for small v
-    const double w = v - 1.0;
+    if (detail::is_integer(v)) return 1.0 / detail::iv_ratio_pos(1.0 - v, x);
+    // other v < 0: from the logs, I_{v-1} through the reflection with sin(pi (1 - v)) =
+    // sin(pi v) from v itself (sin(pi (1 - v)) of the rounded 1 - v is off by ~eps/|v|)
     const double a = log_iv(v, x);
-    const double b = (detail::is_integer(v) || w == -inf_value()) ? log_iv(w, x)
-                                                                  : detail::log_iv_neg_sin(-w, x, detail::sinpi(v));
+    const double b = detail::log_iv_neg_sin(1.0 - v, x, detail::sinpi(v));
     if (is_nan(a) || is_nan(b)) return nan_value();
     return exp(a - b);
 }

@@ -148,8 +148,8 @@ LOGBESSEL_INLINE dd log_iv_prefactor_large_v(double v, double x, double s) {
     return quick_two_sum(c.hi, c.lo + lo);
 }
 
-// log_iv_series_from_sum for N lanes, as double-doubles (hi, lo): callers that subtract it
-// from another logarithm (K's Wronskian) round once at their end.
+// The above for N lanes, as double-doubles (hi, lo): callers that subtract it from another
+// logarithm (K's Wronskian) round once at their end.
 template <int N>
 LOGBESSEL_INLINE void log_iv_series_from_sum_dd_n(const double* v, const double* x, const double* s, double* hi,
                                                   double* lo) {
@@ -199,12 +199,6 @@ LOGBESSEL_INLINE void log_iv_series_from_sum_n(const double* v, const double* x,
     for (int l = 0; l < N; ++l) out[l] += lo[l];
 }
 
-LOGBESSEL_INLINE double log_iv_series_from_sum(double v, double x, double s) {
-    double out;
-    log_iv_series_from_sum_n<1>(&v, &x, &s, &out);
-    return out;
-}
-
 // log I_v(x) by the power series, v > -1, x > 0, N lanes.
 template <int N>
 LOGBESSEL_INLINE void log_iv_series_n(const double* v, const double* x, double* out) {
@@ -214,12 +208,6 @@ LOGBESSEL_INLINE void log_iv_series_n(const double* v, const double* x, double* 
     log_iv_series_from_sum_n<N>(v, x, s, out);
     for (int l = 0; l < N; ++l)  // log I_0(x) ~ x^2/4 for tiny x: log1p keeps it
         if (v[l] == 0.0) out[l] = log1p(tail[l]);
-}
-
-LOGBESSEL_INLINE double log_iv_series(double v, double x) {
-    double out;
-    log_iv_series_n<1>(&v, &x, &out);
-    return out;
 }
 
 }  // namespace detail
