@@ -64,18 +64,46 @@ LOGBESSEL_FLATTEN void run_range(char* a, char* b, char* out, npy_intp sa, npy_i
 
 // The same share in lanes (see config.h): blocks of kBlock inputs are classified by region
 // (Classify, which may fold the order), the inputs of each region are gathered and
-// evaluated kLanes at a time (RegionN; independent chains the core overlaps, and SIMD),
+// evaluated in groups of lanes (RegionN; independent chains the core overlaps, and SIMD),
 // and the rest (special values, negative non-integer orders) one by one (Scalar). float32
 // inputs are widened to double and the results rounded once, as in the scalar overloads.
-constexpr int kBlock = 4096;  // measured: 256 -> 1024 4-6% faster, -> 4096 3% (fuller groups: more buckets); 8192 no more
-constexpr int kLanes = 8;     // measured: 4 lanes 4-20% slower, 16 about the same
+//
+// Group sizes by region: the uniform expansion is straight-line code that keeps the core's
+// units busy at 8 lanes (two 256-bit vectors); the other regions are loops whose every
+// step waits on the last (series terms, continued-fraction levels, recurrence steps), and
+// more lanes give the core more independent chains to overlap. Measured (one thread,
+// ns/elem, benchmark inputs of r < 24): 8 lanes log_iv 32.9, log_kv 50.3; 16: 26.8, 41.2;
+// 32: 22.7, 37.0; 64: 23.1, 36.6. The uniform region at 16 lanes: 23.1 -> 24.9.
+constexpr int kBlock = 4096;         // measured: 256 -> 1024 4-6% faster, -> 4096 3% (fuller groups: more buckets); 8192 no more
+constexpr int kLanesUniform = 8;     // measured: 4 lanes 4-20% slower, 16 about 8% slower
+constexpr int kLanesLoops = 32;      // the other regions (above)
+
+// The groups of one region's span order[lo, hi) of a block, L lanes at a time, the last
+// group padded with its last input.
+template <int L, void (*RegionN)(int, const double*, const double*, double*)>
+LOGBESSEL_FLATTEN void run_groups(int region, const int* order, int lo, int hi, const double* vb, const double* xb,
+                                  double* ob) {
+    for (int g = lo; g < hi; g += L) {
+        const int n = std::min(L, hi - g);
+        double vl[L], xl[L], ol[L];
+        for (int l = 0; l < L; ++l) {
+            const int i = order[g + std::min(l, n - 1)];
+            vl[l] = vb[i];
+            xl[l] = xb[i];
+        }
+        RegionN(region, vl, xl, ol);
+        for (int l = 0; l < n; ++l) ob[order[g + l]] = ol[l];
+    }
+}
 
 template <class T, double (*Scalar)(double, double), int (*Classify)(double&, double),
-          void (*RegionN)(int, const double*, const double*, double*)>
+          void (*UniformN)(int, const double*, const double*, double*),
+          void (*LoopsN)(int, const double*, const double*, double*)>
 LOGBESSEL_FLATTEN void run_range_lanes(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_intp so,
                      npy_intp lo, npy_intp hi) {
     using logbessel::detail::REGION_BUCKETS;
     using logbessel::detail::REGION_COUNT;
+    using logbessel::detail::REGION_UNIFORM;
     constexpr int kKeys = REGION_COUNT * REGION_BUCKETS;
     // block buffers on the heap (~128 KB at kBlock = 4096: too much for small thread stacks),
     // sized for short loops as they come
@@ -104,17 +132,8 @@ LOGBESSEL_FLATTEN void run_range_lanes(char* a, char* b, char* out, npy_intp sa,
             ob[i] = Scalar(double(*reinterpret_cast<const T*>(a + (start + i) * sa)), xb[i]);
         }
         for (int r = 1; r < REGION_COUNT; ++r) {
-            for (int g = first[r]; g < first[r + 1]; g += kLanes) {
-                const int n = std::min(kLanes, first[r + 1] - g);  // a group, padded with its last input
-                double vl[kLanes], xl[kLanes], ol[kLanes];
-                for (int l = 0; l < kLanes; ++l) {
-                    const int i = order[g + std::min(l, n - 1)];
-                    vl[l] = vb[i];
-                    xl[l] = xb[i];
-                }
-                RegionN(r, vl, xl, ol);
-                for (int l = 0; l < n; ++l) ob[order[g + l]] = ol[l];
-            }
+            if (r == REGION_UNIFORM) run_groups<kLanesUniform, UniformN>(r, order, first[r], first[r + 1], vb, xb, ob);
+            else run_groups<kLanesLoops, LoopsN>(r, order, first[r], first[r + 1], vb, xb, ob);
         }
         for (int i = 0; i < m; ++i) *reinterpret_cast<T*>(out + (start + i) * so) = T(ob[i]);
     }
@@ -180,11 +199,13 @@ float log_kv_dv_f(float v, float x) { return logbessel::log_kv_dv(v, x); }
 char kTypes[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 void* kData[] = {nullptr, nullptr};
 template <class T>
-constexpr RangeFn log_iv_lanes = run_range_lanes<T, log_iv_d, logbessel::detail::log_iv_classify,
-                                                 logbessel::detail::log_iv_region_n<kLanes>>;
+constexpr RangeFn log_iv_lanes =
+    run_range_lanes<T, log_iv_d, logbessel::detail::log_iv_classify, logbessel::detail::log_iv_region_n<kLanesUniform>,
+                    logbessel::detail::log_iv_region_n<kLanesLoops>>;
 template <class T>
-constexpr RangeFn log_kv_lanes = run_range_lanes<T, log_kv_d, logbessel::detail::log_kv_classify,
-                                                 logbessel::detail::log_kv_region_n<kLanes>>;
+constexpr RangeFn log_kv_lanes =
+    run_range_lanes<T, log_kv_d, logbessel::detail::log_kv_classify, logbessel::detail::log_kv_region_n<kLanesUniform>,
+                    logbessel::detail::log_kv_region_n<kLanesLoops>>;
 PyUFuncGenericFunction kLogIv[] = {loop<log_iv_lanes<float>>, loop<log_iv_lanes<double>>};
 PyUFuncGenericFunction kLogKv[] = {loop<log_kv_lanes<float>>, loop<log_kv_lanes<double>>};
 PyUFuncGenericFunction kRatio[] = {loop<run_range<float, iv_ratio_f>>, loop<run_range<double, iv_ratio_d>>};

@@ -38,8 +38,9 @@
 // an inner loop over the N lanes, running until every lane is done. A lane that is done
 // is masked (by arithmetic, see select_lane), and each lane starts at its own depth, so a
 // lane gets exactly the values it gets alone, whatever its neighbours. The scalar
-// functions are their N = 1 case, so the CPU's batched loops (module.cpp, N = 8:
-// independent chains the core can overlap, and SIMD) and the GPU's one-element-per-thread
+// functions are their N = 1 case, so the CPU's batched loops (module.cpp, N = 8 for the
+// uniform expansion and 32 for the loops of the other regions: independent chains the
+// core can overlap, and SIMD) and the GPU's one-element-per-thread
 // kernels run the same arithmetic from the same source.
 
 namespace logbessel {
