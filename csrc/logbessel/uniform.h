@@ -50,9 +50,10 @@ LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {
     return log(v + r) - log(x);
 }
 
-// F = v eta(z), z = x/v, inside the band: eta(z) = (z - z0) Q(z) (eta_coeffs.h), with z, z0,
-// z - z0, v (z - z0) and Q in double-double (one division, a few fma): F is rounded once,
-// however close z is to z0 (measured: within 0.6 ulp as a double), with no cancellation left.
+// F = v eta(z), z = x/v, inside the band: eta(z) = (z - z0) Q(z) (eta_coeffs.h), with x/v,
+// z0, z - z0, v (z - z0) and Q in double-double (one division, a few fma), Q taken at x/v
+// itself (its rounding z alone moved Q by up to 3e-17): F as a double-double to ~4e-19
+// relative however close z is to z0, with no cancellation left.
 LOGBESSEL_INLINE dd debye_exponent_band(double v, double x) {
     const double z = x / v;
     const double z_lo = fma(-z, v, x) / v;  // z + z_lo = x/v to ~1e-32
@@ -61,24 +62,25 @@ LOGBESSEL_INLINE dd debye_exponent_band(double v, double x) {
     dd p = two_prod(v, d.hi);               // v (z - z0)
     p.lo = fma(v, d.lo, p.lo);
     double q_lo;
-    const double q = eta_ratio(z, q_lo);
+    const double q = eta_ratio(z, z_lo, q_lo);  // Q at x/v, not at its rounding z
     const dd f = two_prod(p.hi, q);
     return quick_two_sum(f.hi, f.lo + fma(p.hi, q_lo, p.lo * q));
 }
 
 // The leading term of log I (sign = +1): T = F - log(2 pi r)/2, or of log K (sign = -1):
-// T = -F + log(pi/(2r))/2, plus the (small) Debye correction corr, with F = r - v
-// asinh(v/x) and log r in double-double (F to about 1e-30 relative to r, log r to ~1e-31):
-// for I (or K) near 1 in the band, where F and log(r)/2 cancel as well. Needs r < ~1e150
-// (v^2 + x^2 is formed).
-LOGBESSEL_INLINE double debye_leading_dd(double v, double x, double sign, double corr) {
-    dd r2 = dd_add(two_prod(v, v), two_prod(x, x));
-    dd r = dd_sqrt(r2);
-    dd arg = dd_div_d(dd_add_d(r, v), x);  // (v + r)/x >= 1
-    dd sF = dd_mul_d(dd_sub(r, dd_mul_d(dd_log(arg), v)), sign);  // sign * F
-    const dd c = sign > 0 ? dd{-0.5 * LN_2PI, -0.5 * LN_2PI_LO} : dd{0.5 * LN_PI_2, 0.5 * LN_PI_2_LO};
-    dd T = dd_add(dd_sub(sF, dd_mul_d(dd_log(r), 0.5)), c);
-    return T.hi + (T.lo + corr);
+// T = -F + log(pi/(2r))/2, plus the (small) Debye correction corr, in the band of F where
+// T is small against log(r)/2 (I or K near 1: F and log(r)/2 cancel as well), given
+// F = debye_exponent_band(v, x) (a double-double, ~4e-19 relative): log r as
+// log(v^2 + x^2)/4 with v^2 + x^2 and its logarithm in double-double (log_lane_dd: absolute
+// error ~2^-58), so T is rounded once. Branch-free (vectorizes). Needs r < ~1e150.
+LOGBESSEL_INLINE double debye_leading_near_one(double v, double x, double sign, double corr, dd F) {
+    const dd r2 = dd_add(two_prod(v, v), two_prod(x, x));
+    const dd L = log_lane_dd(r2.hi, r2.lo);  // log r^2
+    const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
+    const double c_lo = sign > 0 ? -0.5 * LN_2PI_LO : 0.5 * LN_PI_2_LO;
+    const dd a = two_sum(sign * F.hi, -0.25 * L.hi);  // the quarter is exact
+    const dd t = two_sum(a.hi, c);
+    return t.hi + (t.lo + (a.lo + (((sign * F.lo - 0.25 * L.lo) + c_lo) + corr)));
 }
 
 // The leading term plus corr where F does not cancel (outside the band), v > 0, x > v 1e-290,
@@ -104,16 +106,25 @@ LOGBESSEL_INLINE bool debye_leading_special(double v, double x, double r) {
     return v == 0.0 || in_f_band(v, x) || !(x > v * 1e-290) || !(r < inf_value());
 }
 
-// The band case of debye_leading (r < inf), given F = debye_exponent_band(v, x).
+// The band case of debye_leading (r < inf), given F = debye_exponent_band(v, x): T = sign F
+// - (log(r)/2 - c) is exact as a double-double. Where |T| is at least 8 times log(r)/2, the
+// rounding of log(r)/2 stays below ~eps/16 of T, and T + corr is rounded once; nearer to
+// I ~ 1 (K ~ 1), debye_leading_near_one. The two parts are also used apart, in lanes
+// (log_bessel_band_n).
+LOGBESSEL_INLINE double debye_band_near_one(double r, double half_log_r, dd T) {  // 1 or 0
+    return double(fabs(T.hi) < 8.0 * half_log_r) * double(r < 1e150);
+}
+
+LOGBESSEL_INLINE dd debye_band_T(double half_log_r, double sign, dd F) {
+    const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
+    return two_sum(sign * F.hi, -(half_log_r - c));
+}
+
 LOGBESSEL_INLINE double debye_leading_band(double v, double x, double r, double half_log_r, double sign,
                                            double corr, dd F) {
-    const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
-    const dd T = two_sum(sign * F.hi, -(half_log_r - c));  // exact
-    // Where |T| is at least 8 times log(r)/2, the rounding of log(r)/2 stays below
-    // ~eps/16 of T, and T + corr is rounded once; nearer to I ~ 1 (K ~ 1) log r is
-    // needed in double-double too.
-    if (fabs(T.hi) >= 8.0 * half_log_r || r >= 1e150) return T.hi + (T.lo + (sign * F.lo + corr));
-    return debye_leading_dd(v, x, sign, corr);
+    const dd T = debye_band_T(half_log_r, sign, F);
+    if (debye_band_near_one(r, half_log_r, T) == 0.0) return T.hi + (T.lo + (sign * F.lo + corr));
+    return debye_leading_near_one(v, x, sign, corr, F);
 }
 
 LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign, double corr) {
@@ -159,12 +170,14 @@ LOGBESSEL_INLINE void debye_log_corrections(double v, double r, double& lI, doub
     debye_log_corrections_n<1>(&v, &r, &lI, &lK);
 }
 
-// The uniform expansion for N lanes all in the band of F (uniform_bucket sorts them apart):
-// F from the fit for all lanes at once (vectorized: the fit's pieces are one table), then
-// each lane as debye_leading would (debye_leading_band, or debye_leading where r = inf).
+// The uniform expansion for N lanes all in the band of F (uniform_bucket sorts them apart),
+// each lane as debye_leading would compute it, in vectorized loops: F from the fit (its
+// pieces are one table: a gather), T, and where a lane is near I ~ 1 (K ~ 1),
+// debye_leading_near_one for all lanes, then kept where needed; lanes with r = inf (v and
+// x near 1e308) by debye_leading itself.
 template <int N>
 LOGBESSEL_INLINE void log_bessel_band_n(double sign, const double* v, const double* x, double* out) {
-    double r[N], lI[N], lK[N], Fh[N], Fl[N], hl[N];
+    double r[N], lI[N], lK[N], Fh[N], Fl[N], corr[N], near[N];
     for (int l = 0; l < N; ++l) r[l] = hypot_pos(v[l], x[l]);
     debye_log_corrections_n<N>(v, r, lI, lK);
     LOGBESSEL_LANES
@@ -172,13 +185,25 @@ LOGBESSEL_INLINE void log_bessel_band_n(double sign, const double* v, const doub
         const dd F = debye_exponent_band(v[l], x[l]);
         Fh[l] = F.hi;
         Fl[l] = F.lo;
-        hl[l] = 0.5 * log_lane(r[l], 0.0);
     }
-    for (int l = 0; l < N; ++l) {
-        const double corr = sign > 0 ? lI[l] : lK[l];
-        out[l] = r[l] < inf_value() ? debye_leading_band(v[l], x[l], r[l], hl[l], sign, corr, dd{Fh[l], Fl[l]})
-                                    : debye_leading(v[l], x[l], r[l], sign, corr);
+    LOGBESSEL_LANES
+    for (int l = 0; l < N; ++l) {  // (a loop of its own: with the gather above, GCC's vectorizer gave up)
+        const double hl = 0.5 * log_lane(r[l], 0.0);
+        const dd T = debye_band_T(hl, sign, dd{Fh[l], Fl[l]});
+        corr[l] = sign > 0 ? lI[l] : lK[l];
+        // debye_band_near_one written out: through the call, GCC's vectorizer gave up here
+        near[l] = double(fabs(T.hi) < 8.0 * hl) * double(r[l] < 1e150);
+        out[l] = T.hi + (T.lo + (sign * Fl[l] + corr[l]));
     }
+    if (any_lane<N>(near)) {
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) {
+            const double o = debye_leading_near_one(v[l], x[l], sign, corr[l], dd{Fh[l], Fl[l]});
+            out[l] = near[l] != 0.0 ? o : out[l];
+        }
+    }
+    for (int l = 0; l < N; ++l)
+        if (!(r[l] < inf_value())) out[l] = debye_leading(v[l], x[l], r[l], sign, corr[l]);
 }
 
 // log I_v(x) (sign = +1) or log K_v(x) (sign = -1) by the uniform expansion, N lanes
