@@ -24,7 +24,7 @@ namespace detail {
 constexpr double F_BAND_Z_MIN = 0.2576924660828759;
 constexpr double F_BAND_Z_MAX = 1.1756265894793469;
 
-LOGBESSEL_INLINE bool in_f_band(double v, double x) { return x >= F_BAND_Z_MIN * v && x <= F_BAND_Z_MAX * v; }
+LOGBESSEL_INLINE bool in_f_band(double v, double x) { return (x >= F_BAND_Z_MIN * v) & (x <= F_BAND_Z_MAX * v); }
 
 // Whether (v, x) is in the region of the uniform expansion, r = sqrt(v^2 + x^2) >=
 // DEBYE_R_MIN, decided on r^2 (no square root; v^2 + x^2 overflows to inf only where r is
@@ -210,17 +210,21 @@ LOGBESSEL_INLINE void log_bessel_band_n(double sign, const double* v, const doub
 // (v >= 0, 0 < x < inf, r >= DEBYE_R_MIN).
 template <int N>
 LOGBESSEL_INLINE void log_bessel_uniform_n(double sign, const double* v, const double* x, double* out) {
-    bool all_band = true;
-    for (int l = 0; l < N; ++l) all_band = all_band && in_f_band(v[l], x[l]);
-    if (all_band) return log_bessel_band_n<N>(sign, v, x, out);
-    double r[N], lI[N], lK[N];
+    int band = 0;
+    for (int l = 0; l < N; ++l) band += int(in_f_band(v[l], x[l]));
+    if (band == N) return log_bessel_band_n<N>(sign, v, x, out);
+    double r[N], lI[N], lK[N], special[N];
     for (int l = 0; l < N; ++l) r[l] = hypot_pos(v[l], x[l]);
     debye_log_corrections_n<N>(v, r, lI, lK);
     LOGBESSEL_LANES
-    for (int l = 0; l < N; ++l)  // every lane as if outside the band (vectorized) ...
+    for (int l = 0; l < N; ++l) {  // every lane as if outside the band (vectorized) ...
         out[l] = debye_leading_plain(v[l], x[l], r[l], 0.5 * log_lane(r[l], 0.0), sign, sign > 0 ? lI[l] : lK[l]);
-    for (int l = 0; l < N; ++l)  // ... then the lanes that are not, as debye_leading does
-        if (debye_leading_special(v[l], x[l], r[l])) out[l] = debye_leading(v[l], x[l], r[l], sign, sign > 0 ? lI[l] : lK[l]);
+        // debye_leading_special without || (vectorizes)
+        special[l] = double((v[l] == 0.0) | in_f_band(v[l], x[l]) | !(x[l] > v[l] * 1e-290) | !(r[l] < inf_value()));
+    }
+    if (any_lane<N>(special))  // ... then the lanes that are not, as debye_leading does
+        for (int l = 0; l < N; ++l)
+            if (special[l] != 0.0) out[l] = debye_leading(v[l], x[l], r[l], sign, sign > 0 ? lI[l] : lK[l]);
 }
 
 template <int N>
