@@ -153,11 +153,11 @@ LOGBESSEL_INLINE dd log_iv_prefactor_large_v(double v, double x, double s) {
 template <int N>
 LOGBESSEL_INLINE void log_iv_series_from_sum_dd_n(const double* v, const double* x, const double* s, double* hi,
                                                   double* lo) {
-    bool small = false, large = false;
+    int small = 0, large = 0;  // lanes of each form (no ||: the loop vectorizes)
     for (int l = 0; l < N; ++l) {
         hi[l] = lo[l] = 0.0;
-        small = small || v[l] < BINET_V_MIN;
-        large = large || !(v[l] < BINET_V_MIN);
+        small += int(v[l] < BINET_V_MIN);
+        large += int(!(v[l] < BINET_V_MIN));
     }
     if (small) {
         double rg[N];
@@ -185,11 +185,14 @@ LOGBESSEL_INLINE void log_iv_series_from_sum_dd_n(const double* v, const double*
             lo[l] = v[l] < BINET_V_MIN ? lo[l] : olo[l];
         }
     }
-    for (int l = 0; l < N; ++l)
-        if (x[l] < SERIES_TINY_X) {
-            hi[l] = v[l] * (log(x[l]) - LN2) - lgamma(v[l] + 1.0) + log(s[l]);
-            lo[l] = 0.0;
-        }
+    int tiny = 0;
+    for (int l = 0; l < N; ++l) tiny += int(x[l] < SERIES_TINY_X);
+    if (tiny)
+        for (int l = 0; l < N; ++l)
+            if (x[l] < SERIES_TINY_X) {
+                hi[l] = v[l] * (log(x[l]) - LN2) - lgamma(v[l] + 1.0) + log(s[l]);
+                lo[l] = 0.0;
+            }
 }
 
 template <int N>
@@ -206,8 +209,11 @@ LOGBESSEL_INLINE void log_iv_series_n(const double* v, const double* x, double* 
     i_series_tail_n<N>(v, x, tail);
     for (int l = 0; l < N; ++l) s[l] = 1.0 + tail[l];
     log_iv_series_from_sum_n<N>(v, x, s, out);
-    for (int l = 0; l < N; ++l)  // log I_0(x) ~ x^2/4 for tiny x: log1p keeps it
-        if (v[l] == 0.0) out[l] = log1p(tail[l]);
+    int order0 = 0;  // log I_0(x) ~ x^2/4 for tiny x: log1p keeps it
+    for (int l = 0; l < N; ++l) order0 += int(v[l] == 0.0);
+    if (order0)
+        for (int l = 0; l < N; ++l)
+            if (v[l] == 0.0) out[l] = log1p(tail[l]);
 }
 
 }  // namespace detail
