@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cf_depth_scan.h"
 #include "logbessel/logbessel.h"
 
 using namespace logbessel::detail;
@@ -31,16 +32,7 @@ static dd fraction(double v, double x, int depth) {
 }
 
 static int needed(double v, double x) {
-    const dd ref = fraction(v, x, 1501);
-    int lo = 1, hi = 1501;
-    while (lo < hi) {
-        const int mid = (lo + hi) / 2;
-        const dd c = fraction(v, x, mid);
-        const double err = std::fabs((c.hi - ref.hi) + (c.lo - ref.lo)) / ref.hi;
-        if (err <= 0x1p-62) hi = mid;
-        else lo = mid + 1;
-    }
-    return lo;
+    return needed_depth([&](int depth) { return fraction(v, x, depth); }, 1, 1501);
 }
 
 int main() {
