@@ -183,7 +183,7 @@ def test_wide_random_inputs_raise_no_floating_point_flags():
 
 
 def test_result_does_not_depend_on_the_neighbours():
-    """The CPU loops evaluate inputs of one region together, eight lanes in lockstep
+    """The CPU loops evaluate inputs of one region together, 8 or 32 lanes in lockstep
     (csrc/module.cpp); each lane must still get exactly the terms, levels and steps it
     would get alone. Shuffling the inputs regroups every lane; evaluating one input per
     call pads its group with copies of itself. Either way the bits must not change."""
