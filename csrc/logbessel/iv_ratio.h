@@ -8,8 +8,8 @@
 //   2. hypot(v-1, x) < DEBYE_R_MIN (so x, v < 25): the same continued fraction from a
 //      depth that grows with x (at most 38 levels), its upper levels (where each level
 //      damps the error below it only weakly) and the last division in double-double.
-//      (The ratio of the two power series, x/(2v) S_v / S_{v-1}, in double-double, serves
-//      iv_ratio_complement, which needs 1 - ratio beyond double precision.)
+//      (iv_ratio_complement, which needs 1 - ratio beyond double precision, takes every
+//      level in double-double.)
 //   3. otherwise: the difference of the two uniform
 //      expansions (uniform.h), with the large terms of F(v) - F(v-1) and
 //      log(r_v / r_{v-1}) rewritten so that nothing cancels:
@@ -57,16 +57,18 @@ LOGBESSEL_INLINE double iv_ratio_cf(double v, double x) {
 // region, the fraction from it differs from the one from depth 2000 by less than 2^-62
 // relative (tools/scan_ratio_cf_depth.cpp: 325,000 points, v down to 1e-300, both in
 // double-double; smallest margin 1 level; at most 34 levels needed, at x ~ 24, small v).
-// Evaluated backwards; levels above x/2 + 2 damp the error of the levels below by a good
-// factor each and run in double, the upper ones (a factor near 1 each when x >> j) and
-// the last division in double-double, so the ratio is rounded once (measured against the
-// double-double series over 100,000 points: max 0.50 eps; all in double: 3.1 eps). About
-// 15 times faster than the series' ratio in double-double.
+// iv_ratio_cf_dd evaluates it backwards from `depth`: the levels below `top` in double
+// (each damps the error of the levels under it by a good factor), the upper ones (a
+// factor near 1 each when x >> j) and the last division in double-double.
+//  * iv_ratio: top = x/2 + 2, rounded once (measured against the ratio of the two power
+//    series in double-double over 100,000 points: max 0.50 eps; all levels in double:
+//    3.1 eps), about 15 times faster than that series ratio, used here before;
+//  * iv_ratio_complement: 1 - ratio from all levels in double-double and 8 levels more
+//    (each damps the truncation error by ~x^2/(4 depth^2) <= 0.1): against the series
+//    ratio in double-double, within 1e-11 eps for v >= 1 (5 times faster).
 LOGBESSEL_INLINE int iv_ratio_cf_depth(double x) { return int(5.5 + 0.36 * x + 4.75 * sqrt(x)) + 1; }
 
-LOGBESSEL_INLINE double iv_ratio_cf_deep(double v, double x) {
-    const int depth = iv_ratio_cf_depth(x);
-    const int top = int(0.5 * x) + 2 < depth ? int(0.5 * x) + 2 : depth;
+LOGBESSEL_INLINE dd iv_ratio_cf_dd(double v, double x, int depth, int top) {
     const dd x2 = two_prod(x, x);
     double t = 0.0;
     for (int j = depth; j > top; --j) t = x2.hi / (2.0 * (v + j) + t);
@@ -82,14 +84,13 @@ LOGBESSEL_INLINE double iv_ratio_cf_deep(double v, double x) {
     const dd den = dd_add(dd{2.0 * v, 0.0}, T);
     const double q = x / den.hi;
     const dd p = two_prod(q, den.hi);
-    return q + (((x - p.hi) - p.lo) - q * den.lo) / den.hi;
+    return quick_two_sum(q, (((x - p.hi) - p.lo) - q * den.lo) / den.hi);
 }
 
-// x/(2v) * S_v / S_{v-1} in double-double (for any v > 0: for v < 1 the series of I_{v-1},
-// of negative order, has positive terms too), for iv_ratio_complement.
-LOGBESSEL_INLINE dd iv_ratio_series_dd(double v, double x) {
-    const dd q = dd_div(i_series_sum_dd(v, x), i_series_sum_dd(v, x, -1.0));
-    return dd_mul(q, dd_div(dd{x, 0.0}, dd{2.0 * v, 0.0}));
+LOGBESSEL_INLINE double iv_ratio_cf_deep(double v, double x) {
+    const int depth = iv_ratio_cf_depth(x);
+    const int top = int(0.5 * x) + 2;
+    return iv_ratio_cf_dd(v, x, depth, top < depth ? top : depth).hi;
 }
 
 // log(I_v/I_{v-1}) by the uniform expansions (region 3).
@@ -153,7 +154,7 @@ LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double
 // 1 - I_v(x)/I_{v-1}(x), with full relative accuracy where the ratio is close to 1 (large x):
 // there it is -expm1 of the log ratio of the uniform expansions, not a difference of
 // nearly equal numbers. Accurate to a few eps for v >= 1 (for 1/2 <= v < 1 and x up to ~24,
-// where the ratio tends to 1 exponentially fast, the double-double series limits it). x = 0 -> 1, x = inf -> 0.
+// where the ratio tends to 1 exponentially fast, the double-double fraction limits it). x = 0 -> 1, x = inf -> 0.
 LOGBESSEL_INLINE double iv_ratio_complement(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
     if (v >= 0.5 && x != 0.0 && x != inf_value() && v != inf_value() &&
@@ -161,7 +162,8 @@ LOGBESSEL_INLINE double iv_ratio_complement(double v, double x) {
         return -expm1(detail::iv_log_ratio_uniform(v, x));
     if (v >= 0.5 && x > 0.0 && !(x < detail::RATIO_CF_Z * v) &&
         detail::hypot_pos(v - 1.0, x) < detail::DEBYE_R_MIN) {
-        const detail::dd c = detail::dd_sub(detail::dd{1.0, 0.0}, detail::iv_ratio_series_dd(v, x));
+        const int depth = detail::iv_ratio_cf_depth(x) + 8;
+        const detail::dd c = detail::dd_sub(detail::dd{1.0, 0.0}, detail::iv_ratio_cf_dd(v, x, depth, depth));
         return c.hi + c.lo;
     }
     return 1.0 - iv_ratio(v, x);

@@ -93,24 +93,6 @@ LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, doub
     }
 }
 
-// The same sum with every term formed in double-double: about 1e-30 relative, for the
-// ratio S_v / S_{v-1} of iv_ratio, where the rounding errors of two double sums (a few ulps
-// each after ~50 terms) would not cancel. The order is v + shift (shift an integer): the
-// term ratios take k + shift + v, so the order v - 1 of a small v is not rounded first.
-LOGBESSEL_INLINE dd i_series_sum_dd(double v, double x, double shift = 0.0) {
-    dd u = two_prod(x, x);
-    u.hi *= 0.25;
-    u.lo *= 0.25;
-    dd t = {1.0, 0.0}, s = {1.0, 0.0};
-    for (int k = 1; k < 400; ++k) {
-        const dd den = dd_mul_d(two_sum(double(k) + shift, v), double(k));
-        t = dd_div(dd_mul(t, u), den);
-        s = dd_add(s, t);
-        if (t.hi <= 1e-17 * DBL_EPS * s.hi) break;
-    }
-    return s;
-}
-
 // log( (x/2)^v / Gamma(v+1) * s ) for v > -1, x > 0, s > 0, in the form that avoids
 // cancellation for each range of v (the result may be near 0 while its terms are not):
 //  * v < BINET_V_MIN: v log(x/2) + log(s / Gamma(1+v)), both logarithms as double-doubles
