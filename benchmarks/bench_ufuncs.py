@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""CPU throughput of every elementwise function of logbessel, one thread, against the
+usual way to get the same quantity from SciPy, measured in the same process.
+
+Inputs as in bench_cpu.py: n elements (default 1e6), v log-uniform in [0.1, 1000], x
+log-uniform in [0.01, 1000]. Baselines (SciPy's exponentially scaled functions):
+    log_iv, log_kv             log(ive(v, x)) + x, log(kve(v, x)) - x
+    iv_ratio                   ive(v, x) / ive(v - 1, x)
+    iv_ratio_complement        1 - ive(v, x) / ive(v - 1, x)
+    log_iv_dx                  ive(v + 1, x) / ive(v, x) + v / x
+    log_kv_dx                  -kve(v + 1, x) / kve(v, x) + v / x
+    log_iv_dv, log_kv_dv       central difference of the log(ive) / log(kve) forms in v
+                               (SciPy has no derivative in the order)
+The last column is the share of SciPy's results that are not finite on this set.
+
+    python benchmarks/bench_ufuncs.py [--n 1000000] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+os.environ["LOGBESSEL_NUM_THREADS"] = "1"  # read at each call: one thread for the whole run
+
+import logbessel as lb  # noqa: E402
+
+
+def best_time(fn, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def scipy_baselines(v, x):
+    import scipy.special as sc
+
+    h = 1e-6 * np.maximum(v, 1.0)
+    return {
+        "log_iv": lambda: np.log(sc.ive(v, x)) + x,
+        "log_kv": lambda: np.log(sc.kve(v, x)) - x,
+        "iv_ratio": lambda: sc.ive(v, x) / sc.ive(v - 1.0, x),
+        "iv_ratio_complement": lambda: 1.0 - sc.ive(v, x) / sc.ive(v - 1.0, x),
+        "log_iv_dx": lambda: sc.ive(v + 1.0, x) / sc.ive(v, x) + v / x,
+        "log_kv_dx": lambda: -sc.kve(v + 1.0, x) / sc.kve(v, x) + v / x,
+        "log_iv_dv": lambda: (np.log(sc.ive(v + h, x)) - np.log(sc.ive(v - h, x))) / (2 * h),
+        "log_kv_dv": lambda: (np.log(sc.kve(v + h, x)) - np.log(sc.kve(v - h, x))) / (2 * h),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    n = args.n
+    v = np.exp(rng.uniform(np.log(0.1), np.log(1000.0), n))
+    x = np.exp(rng.uniform(np.log(0.01), np.log(1000.0), n))
+    out = np.empty(n)
+    names = ["log_iv", "log_kv", "iv_ratio", "iv_ratio_complement", "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv"]
+    try:
+        base = scipy_baselines(v, x)
+    except ImportError:
+        base = {}
+    print(f"n = {n:,} elements, v log-uniform [0.1, 1000], x log-uniform [0.01, 1000], one thread")
+    print(f"{'function':22s} {'logbessel Melem/s':>18s} {'SciPy Melem/s':>14s} {'x SciPy':>8s} {'SciPy not finite':>17s}")
+    for name in names:
+        f = getattr(lb, name)
+        t = best_time(lambda: f(v, x, out=out), args.repeat)
+        if name in base:
+            with np.errstate(all="ignore"):
+                tb = best_time(base[name], args.repeat)
+                bad = np.mean(~np.isfinite(base[name]()))
+            print(f"{name:22s} {n / t / 1e6:18.2f} {n / tb / 1e6:14.2f} {tb / t:8.2f} {100 * bad:16.1f}%")
+        else:
+            print(f"{name:22s} {n / t / 1e6:18.2f} {'--':>14s} {'--':>8s} {'--':>17s}")
+
+
+if __name__ == "__main__":
+    main()
