@@ -201,11 +201,11 @@ void* kData[] = {nullptr, nullptr};
 template <class T>
 constexpr RangeFn log_iv_lanes =
     run_range_lanes<T, log_iv_d, logbessel::detail::log_iv_classify, logbessel::detail::log_iv_region_n<kLanesUniform>,
-                    logbessel::detail::log_iv_region_n<kLanesLoops>>;
+                    logbessel::detail::log_iv_loops_n<kLanesLoops>>;
 template <class T>
 constexpr RangeFn log_kv_lanes =
     run_range_lanes<T, log_kv_d, logbessel::detail::log_kv_classify, logbessel::detail::log_kv_region_n<kLanesUniform>,
-                    logbessel::detail::log_kv_region_n<kLanesLoops>>;
+                    logbessel::detail::log_kv_loops_n<kLanesLoops>>;
 PyUFuncGenericFunction kLogIv[] = {loop<log_iv_lanes<float>>, loop<log_iv_lanes<double>>};
 PyUFuncGenericFunction kLogKv[] = {loop<log_kv_lanes<float>>, loop<log_kv_lanes<double>>};
 PyUFuncGenericFunction kRatio[] = {loop<run_range<float, iv_ratio_f>>, loop<run_range<double, iv_ratio_d>>};

@@ -21,11 +21,17 @@ LOGBESSEL_INLINE int log_iv_region(double v, double x) {
     return in_uniform_region(v, x) ? REGION_UNIFORM : REGION_SERIES;
 }
 
-// log I for N lanes of one region (v >= 0, 0 < x < inf, v < inf).
+// log I for N lanes of one region other than the uniform one (the CPU loops run those
+// with more lanes), and of any region (v >= 0, 0 < x < inf, v < inf).
+template <int N>
+LOGBESSEL_INLINE void log_iv_loops_n(int, const double* v, const double* x, double* out) {
+    log_iv_series_n<N>(v, x, out);
+}
+
 template <int N>
 LOGBESSEL_INLINE void log_iv_region_n(int region, const double* v, const double* x, double* out) {
     if (region == REGION_UNIFORM) log_iv_uniform_n<N>(v, x, out);
-    else log_iv_series_n<N>(v, x, out);
+    else log_iv_loops_n<N>(region, v, x, out);
 }
 
 // log I_v(x) for v >= 0 finite, 0 < x < inf.

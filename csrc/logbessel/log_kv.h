@@ -196,17 +196,22 @@ LOGBESSEL_INLINE int log_kv_region(double v, double x) {
     return x <= TEMME_X_MAX ? REGION_TEMME : REGION_CF;
 }
 
-// log K for N lanes of one region (v >= 0, 0 < x < inf, v < inf).
+// log K for N lanes of one region other than the uniform one (the CPU loops run those
+// with more lanes), and of any region (v >= 0, 0 < x < inf, v < inf).
 template <int N>
-LOGBESSEL_INLINE void log_kv_region_n(int region, const double* v, const double* x, double* out) {
-    if (region == REGION_UNIFORM) {
-        log_kv_uniform_n<N>(v, x, out);
-    } else if (region == REGION_TEMME) {
+LOGBESSEL_INLINE void log_kv_loops_n(int region, const double* v, const double* x, double* out) {
+    if (region == REGION_TEMME) {
         double rt[N];
         log_kv_temme_n<N>(v, x, out, rt);
     } else {
         log_kv_cf_n<N>(v, x, out);
     }
+}
+
+template <int N>
+LOGBESSEL_INLINE void log_kv_region_n(int region, const double* v, const double* x, double* out) {
+    if (region == REGION_UNIFORM) log_kv_uniform_n<N>(v, x, out);
+    else log_kv_loops_n<N>(region, v, x, out);
 }
 
 // Lanes of the public log_kv (any input): region * REGION_BUCKETS + bucket (config.h), with
