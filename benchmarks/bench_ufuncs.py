@@ -19,22 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 
 os.environ["LOGBESSEL_NUM_THREADS"] = "1"  # read at each call: one thread for the whole run
 
 import logbessel as lb  # noqa: E402
-
-
-def best_time(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from bench_cpu import benchmark_inputs, best_time  # noqa: E402  (this script's folder is on sys.path)
 
 
 def scipy_baselines(v, x):
@@ -58,10 +49,8 @@ def main():
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    rng = np.random.default_rng(0)
     n = args.n
-    v = np.exp(rng.uniform(np.log(0.1), np.log(1000.0), n))
-    x = np.exp(rng.uniform(np.log(0.01), np.log(1000.0), n))
+    v, x = benchmark_inputs(n)
     out = np.empty(n)
     names = ["log_iv", "log_kv", "iv_ratio", "iv_ratio_complement", "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv"]
     try:

@@ -113,6 +113,13 @@ LOGBESSEL_INLINE double iv_log_ratio_uniform(double v, double x) {
     return dF + dlogr + dS;
 }
 
+// The region (1, 2 or 3 at the top of this file) of v > 0, 0 < x < inf, v < inf: iv_ratio
+// and iv_ratio_complement use the same.
+LOGBESSEL_INLINE int iv_ratio_region(double v, double x) {
+    if (x < RATIO_CF_Z * v) return 1;
+    return hypot_pos(v - 1.0, x) < DEBYE_R_MIN ? 2 : 3;
+}
+
 // The ratio for v > 0, x >= 0 (not NaN). For 0 < v < 1/2, I_{v-1} has negative order and
 // is positive, and the same methods hold: the continued fraction (I_v is the minimal
 // solution of the recurrence I_{w-1} - I_{w+1} = (2w/x) I_w, which holds for every real
@@ -123,8 +130,9 @@ LOGBESSEL_INLINE double iv_ratio_pos(double v, double x) {
     if (x == 0.0) return 0.0;
     if (x == inf_value()) return v == inf_value() ? nan_value() : 1.0;
     if (v == inf_value()) return 0.0;
-    if (x < RATIO_CF_Z * v) return iv_ratio_cf(v, x);
-    if (hypot_pos(v - 1.0, x) < DEBYE_R_MIN) return iv_ratio_cf_deep(v, x);
+    const int region = iv_ratio_region(v, x);
+    if (region == 1) return iv_ratio_cf(v, x);
+    if (region == 2) return iv_ratio_cf_deep(v, x);
     return exp(iv_log_ratio_uniform(v, x));
 }
 
@@ -157,14 +165,14 @@ LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double
 // where the ratio tends to 1 exponentially fast, the double-double fraction limits it). x = 0 -> 1, x = inf -> 0.
 LOGBESSEL_INLINE double iv_ratio_complement(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
-    if (v >= 0.5 && x != 0.0 && x != inf_value() && v != inf_value() &&
-        !(x < detail::RATIO_CF_Z * v) && !(detail::hypot_pos(v - 1.0, x) < detail::DEBYE_R_MIN))
-        return -expm1(detail::iv_log_ratio_uniform(v, x));
-    if (v >= 0.5 && x > 0.0 && !(x < detail::RATIO_CF_Z * v) &&
-        detail::hypot_pos(v - 1.0, x) < detail::DEBYE_R_MIN) {
-        const int depth = detail::iv_ratio_cf_depth(x) + 8;
-        const detail::dd c = detail::dd_sub(detail::dd{1.0, 0.0}, detail::iv_ratio_cf_dd(v, x, depth, depth));
-        return c.hi + c.lo;
+    if (v >= 0.5 && x > 0.0 && x != inf_value() && v != inf_value()) {
+        const int region = detail::iv_ratio_region(v, x);
+        if (region == 3) return -expm1(detail::iv_log_ratio_uniform(v, x));
+        if (region == 2) {
+            const int depth = detail::iv_ratio_cf_depth(x) + 8;
+            const detail::dd c = detail::dd_sub(detail::dd{1.0, 0.0}, detail::iv_ratio_cf_dd(v, x, depth, depth));
+            return c.hi + c.lo;
+        }
     }
     return 1.0 - iv_ratio(v, x);
 }
