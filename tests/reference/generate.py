@@ -810,6 +810,14 @@ def table_vmf_lognorm():
         for d in (1e-13, 1e-10, 1e-7, 1e-5, 1e-3, 1e-2):
             pts.append((p, k0 * (1 + d)))
             pts.append((p, k0 * (1 - d)))
+    # Non-integer dimensions (the function takes any real p >= 2): log C_p(0) = log
+    # Gamma(p/2) - log 2 - (p/2) log pi crosses zero near p = 17, where its terms are ~10,
+    # so log Gamma must be good to far better than a libm lgamma's few ulp there.
+    rng2 = random.Random(20261127)
+    for _ in range(40):
+        pts.append((uniform(rng2, 2.0, 60.0), loguniform(rng2, 1e-10, 30.0)))
+    for _ in range(10):
+        pts.append((loguniform(rng2, 60.0, 1e7), loguniform(rng2, 1e-10, 1e3)))
     pts = _dedup_sort(pts)
     rows, skipped = [], []
     prog = Progress("vmf_lognorm", len(pts))
