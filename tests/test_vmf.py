@@ -270,10 +270,14 @@ def _expected_rbar(p, kappa, n):
     """E ||sum x_i||^2 = n + n (n-1) A^2, so rbar ~ sqrt(A^2 + (1 - A^2)/n); its standard
     error is about sqrt(A'(kappa) / n) (the variance of mu^T x is A')."""
     A = float(vmf.mean_resultant_length(p, kappa))
-    dA = (1 - A) * (1 + A) - (p - 1) * A / kappa
-    # A' = 1 - A^2 - (p-1) A/kappa cancels to rounding level (or below 0) for kappa >> p:
-    # clip at 0; the standard error is then negligible anyway
-    return math.sqrt(A * A + (1 - A * A) / n), math.sqrt(max(dA, 0.0) / n)
+    if kappa > 1e3 * p * p:
+        # A' = 1 - A^2 - (p-1) A/kappa cancels completely in double for kappa >> p (to 0 at
+        # kappa = 1e12, p = 10, which made the tolerance 0); there A = 1 - (p-1)/(2 kappa)
+        # - (p-1)(p-3)/(8 kappa^2) + ..., so A' = (p-1)/(2 kappa^2) (1 + (p-3)/(2 kappa) + ...)
+        dA = (p - 1) / (2 * kappa * kappa) * (1 + (p - 3) / (2 * kappa))
+    else:
+        dA = max((1 - A) * (1 + A) - (p - 1) * A / kappa, 0.0)
+    return math.sqrt(A * A + (1 - A * A) / n), math.sqrt(dA / n)
 
 
 @pytest.mark.parametrize("p,kappa,n", [(3, 10.0, 4000), (128, 200.0, 2000),
