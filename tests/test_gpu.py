@@ -367,6 +367,57 @@ def test_broadcasting_strides_0d_and_empty(cp, name):
     _same(cp, f(cp.asarray(vv), cp.asarray(xx)), f(vv, xx))
 
 
+def _bits_equal(cp, a, b):
+    """Bit for bit (NaNs included)."""
+    a, b = cp.asnumpy(a), cp.asnumpy(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    ints = {4: np.uint32, 8: np.uint64}[a.dtype.itemsize]
+    np.testing.assert_array_equal(a.view(ints), b.view(ints))
+
+
+@gpu_only
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_phases_and_tiles_change_no_bit(cp, name, monkeypatch):
+    """The sorted kernels only schedule (kernels.cu): one launch per phase or a single
+    launch, any tile shape, any layout, give the same bits. Random inputs with special
+    values, a size that is no whole number of tiles, strided and 2-d operands, and `out`
+    aliasing an input while phases are on (the caller must fall back to one launch)."""
+    from logbessel import _gpu
+    f = FUNCS[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    n = 20_011
+    special = np.array([np.nan, np.inf, 0.0, -0.0, -1.0, -2.5, 5e-324, 1e-300, 1e300, 0.5,
+                        24.0, 1e8])
+    v = 10.0 ** rng.uniform(-3, 4, n) * np.where(rng.random(n) < 0.1, -1.0, 1.0)
+    x = 10.0 ** rng.uniform(-3, 4, n)
+    for a in (v, x):
+        pick = rng.random(n) < 0.05
+        a[pick] = rng.choice(special, int(pick.sum()))
+    if name == "vmf_log_normalizer":
+        v = np.abs(v) + 2.0
+    for dt in (np.float64, np.float32):
+        gv, gx = cp.asarray(v.astype(dt)), cp.asarray(x.astype(dt))
+        monkeypatch.setattr(_gpu, "PHASE_MIN_N", 1 << 62)
+        one = f(gv, gx)
+        monkeypatch.setattr(_gpu, "PHASE_MIN_N", 1)  # every call in phases
+        _bits_equal(cp, f(gv, gx), one)
+        big_v = cp.zeros(3 * n, dtype=dt)
+        big_v[::3] = gv
+        _bits_equal(cp, f(big_v[::3], gx), one)  # strided operand
+        grid = f(gv[: 100 * 200].reshape(200, 100).T, gx[: 100 * 200].reshape(200, 100).T)
+        _bits_equal(cp, grid, one[: 100 * 200].reshape(200, 100).T)  # 2-d, not collapsible
+        out = cp.full(2 * n, 7, dtype=dt)
+        f(gv, gx, out=out[::2])  # strided output
+        _bits_equal(cp, out[::2], one)
+        assert bool(cp.all(out[1::2] == 7))
+        alias = gx.copy()
+        f(gv, alias, out=alias)  # out is x
+        _bits_equal(cp, alias, one)
+        monkeypatch.setattr(_gpu, "BLOCK", 96)  # a smaller tile: 384 elements
+        _bits_equal(cp, f(gv, gx), one)
+        monkeypatch.setattr(_gpu, "BLOCK", 256)
+
+
 @gpu_only
 @pytest.mark.parametrize("name", list(MAIN))
 def test_out_argument(cp, name):
@@ -583,7 +634,7 @@ def test_kernels_exist_for_every_public_function():
     assert set(FUNCS) == public, "tests/test_gpu.py: add the new function to FUNCS"
     text = (_gpu.source_dir() / "kernels.cu").read_text()
     for name in _gpu.FUNCTIONS:
-        assert re.search(r"defined\(LOGBESSEL_WANT_%s\)\s*\n\s*LOGBESSEL_KERNELS\(%s\)" % (name, name),
+        assert re.search(r"defined\(LOGBESSEL_WANT_%s\)\s*\n\s*LOGBESSEL_KERNELS\(%s,\s*\w+\)" % (name, name),
                          text), name
         assert _gpu.kernel_name(name, np.float32) == f"logbessel_{name}_f32"
         code, options, _ = _gpu.build_source(name=name)

@@ -30,13 +30,38 @@ import numpy as np
 FUNCTIONS = ("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
              "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv", "vmf_log_normalizer")
 
-# Launch configuration (read at every call; the benchmark adjusts them). Measured on an
-# H200 (benchmarks/bench_gpu.py sweep, 2e7 elements): 256-thread blocks with one element per
-# thread (a grid that covers the array) gave 3.53 / 0.98 Gelem/s for log_iv / log_kv in
-# float64, against 3.22 / 0.90 for 128-thread blocks with 32 resident-block waves of the
-# grid-stride loop. BLOCKS_PER_SM only caps the grid for huge arrays.
+# Launch configuration (read at every call; the benchmark adjusts them). 256-thread blocks
+# (kernels.cu's launch bounds assume at most 256); the grid covers the array, one tile (or,
+# for the plain kernels, one element per thread) per block; BLOCKS_PER_SM only caps the
+# grid for huge arrays, the kernels loop over what is left. On an H200, tiles of 4 x 256
+# measured faster than 2 x 256, 4 x 128 and 8 x 128 (benchmarks/gpu_variants.py).
 BLOCK = 256
 BLOCKS_PER_SM = 1 << 20
+
+# Functions whose kernels sort each tile of the array by region before evaluating it
+# (kernels.cu, apply_sorted: a key other than `none` in its LOGBESSEL_KERNELS list;
+# tests/test_cuda_compile.py checks the two lists agree). A tile is TILE_PER_THREAD *
+# BLOCK elements (kernels.cu's LOGBESSEL_TILE_PER_THREAD), and BLOCK must not exceed
+# its LOGBESSEL_TILE_MAX_BLOCK (256), the size of the tile's shared arrays.
+SORTED = frozenset(("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
+                    "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv"))
+TILE_PER_THREAD = 4
+
+# Phases of the sorted kernels: arrays of PHASE_MIN_N elements or more are evaluated in one
+# launch per key interval [b[i], b[i+1]) of these boundaries (keys: region * 32 + bucket,
+# kernels.cu and config.h; 160 = 5 regions * 32), so the whole GPU runs one region's code
+# at a time; smaller arrays in a single launch over all keys. Each launch re-reads the
+# inputs (cheap beside the math). The special values (keys 0..31) go with the first
+# phase. The uniform expansion's band of F (keys 36..63) is a phase of its own.
+N_KEYS = 160
+_LOG_I = (0, 36, 64, N_KEYS)           # uniform, band, power series
+_LOG_K = (0, 36, 64, 128, N_KEYS)      # uniform, band, Temme, continued fraction
+_RATIO = (0, 96, 128, N_KEYS)          # fixed-depth fraction, deep fraction, uniform
+PHASES = {"log_iv": _LOG_I, "log_iv_dv": _LOG_I,
+          "log_kv": _LOG_K, "log_kv_dx": _LOG_K, "log_kv_dv": _LOG_K,
+          "iv_ratio": _RATIO, "iv_ratio_complement": _RATIO,
+          "log_iv_dx": (0, 64, 96, 128, N_KEYS)}  # uniform; then iv_ratio's at v + 1
+PHASE_MIN_N = 1 << 20
 
 # NVRTC options besides those CuPy adds itself (-arch for the current device, -ftz=true).
 # --fmad=false: no contraction of a*b + c into fma beyond the fma() calls written in the
@@ -380,9 +405,17 @@ def call(name: str, v, x, out=None, **kwargs):
 
     kern = get_kernel(name, loop)
     block = int(BLOCK)
-    grid = int(min((n + block - 1) // block, max(1, _sm(cp, dev) * int(BLOCKS_PER_SM))))
-    kern((grid,), (block,), (views[0], views[1], target, np.int64(n), np.int32(ndim),
-                             np.int64(sv), np.int64(sx), np.int64(so), layout))
+    per = block * (TILE_PER_THREAD if name in SORTED else 1)  # elements per block and pass
+    grid = int(min((n + per - 1) // per, max(1, _sm(cp, dev) * int(BLOCKS_PER_SM)), 2**31 - 1))
+    bounds = PHASES.get(name, (0, N_KEYS)) if n >= PHASE_MIN_N else (0, N_KEYS)
+    if len(bounds) > 2 and any(cp.may_share_memory(b, target) for b in views):
+        # `out` is an input: a later phase would read (and key) the results of an earlier
+        # one as inputs. One launch reads each element before writing it.
+        bounds = (0, N_KEYS)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        kern((grid,), (block,), (views[0], views[1], target, np.int64(n), np.int32(ndim),
+                                 np.int64(sv), np.int64(sx), np.int64(so), layout,
+                                 np.int32(lo), np.int32(hi)))
 
     if out is None:
         return target
