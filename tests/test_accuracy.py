@@ -113,6 +113,24 @@ def test_iv_ratio_low_orders_against_certified():
         assert np.median(e) <= 0.5
 
 
+def test_iv_ratio_complement_certified_table():
+    # 1 - I_v/I_{v-1} certified relative to itself (tests/reference/iv_ratio_complement.csv):
+    # 0 < v < 1 (near v = 1/2 it is (2v - 1)/(2x) + 2 e^{-2x}: Hankel's expansions with
+    # the factor 2v - 1 taken out for x >= 20, the double-double fraction below), v = 1/2
+    # (1 - tanh x), v >= 1 with x to 1e8. Measured max 3.32 eps (median 0.25); the uniform
+    # expansions' difference used before for v < 1 was off by up to 4.5e15 eps here.
+    v, x, hi, lo, _ = load("iv_ratio_complement")
+    err = rel_error(lb.iv_ratio_complement(v, x), hi, lo) / EPS64
+    for part in [(v > 0) & (v < 0.5), v == 0.5, (v > 0.5) & (v < 1), v >= 1]:
+        assert part.sum() >= 30
+        e = err[part]
+        worst = int(np.argmax(e))
+        assert e.max() <= 4.0, f"worst at v={v[part][worst]!r}, x={x[part][worst]!r}: {e.max():.2f} eps"
+        assert np.median(e) <= 0.5
+    near_half = np.abs(v - 0.5) < 1e-6
+    assert near_half.sum() >= 100 and np.any((x > 24) & near_half) and np.any((x < 20) & near_half)
+
+
 def test_iv_ratio_complement_against_certified():
     # 1 - I_v/I_{v-1}: the reference is 1 - (ref_hi + ref_lo), exact in double-double where
     # the ratio is >= 1/2; its certified radius (2^-70 relative to the ratio) is below

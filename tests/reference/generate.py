@@ -249,6 +249,18 @@ def eval_ratio(v, x):
     return certify(f, "arb")
 
 
+def eval_ratio_complement(v, x):
+    """1 - I_v(x)/I_{v-1}(x), certified relative to itself (never only absolutely: the
+    complement is the small number its function exists for)."""
+    def f():
+        X, V = arb(x), arb(v)
+        return 1 - X.bessel_i(V) / X.bessel_i(V - 1)
+    c = certify(f, "arb")
+    if "-abs" in c.method:
+        raise Uncertified("complement certified only absolutely")
+    return c
+
+
 def eval_log_i_neg(v, x):
     """log I_v(x) for v < 0; returns (Certified or None, method).  None means
     I_v(x) < 0 was certified (expected output: NaN).  For non-integer v the
@@ -715,6 +727,35 @@ def table_iv_ratio_low_v():
     return _run_vx_table("iv_ratio_low_v", pts, eval_ratio, value_filter=not_subnormal)
 
 
+def table_iv_ratio_complement():
+    """1 - I_v/I_{v-1} where it is small or where the ratio's own digits would not give it:
+    0 < v < 1 (near v = 1/2 the complement is (2v - 1)/(2x) + 2 e^{-2x} + ...), v = 1/2
+    exactly (1 - tanh x), both sides of x = 24, and v >= 1 with x up to 1e8."""
+    rng = random.Random(20261128)
+    pts = []
+    for _ in range(200):                      # 0 < v < 1
+        pts.append((uniform(rng, 0.0, 1.0), loguniform(rng, 1e-3, 1e6)))
+    for _ in range(200):                      # v = 1/2 +- d
+        pts.append((0.5 + signed_loguniform(rng, 1e-16, 0.4), loguniform(rng, 1e-2, 1e6)))
+    for _ in range(100):                      # around x = 24, near v = 1/2
+        pts.append((0.5 + signed_loguniform(rng, 1e-16, 0.1), uniform(rng, 18.0, 30.0)))
+    for _ in range(30):                       # v = 1/2
+        pts.append((0.5, loguniform(rng, 1e-3, 300.0)))
+    for _ in range(100):                      # tiny v
+        pts.append((loguniform(rng, 1e-12, 1e-2), loguniform(rng, 1e-3, 1e6)))
+    for _ in range(200):                      # v >= 1
+        pts.append((loguniform(rng, 1.0, 1e4), loguniform(rng, 1e-3, 1e8)))
+    for d in (0.0, 2.0 ** -53, 2.0 ** -52, -2.0 ** -54, -2.0 ** -53):
+        for x in (5.0, 15.0, 20.0, 23.0, 23.99, 24.0, 30.0, 100.0):
+            pts.append((0.5 + d, x))
+
+    def normal(hi):
+        if abs(hi) < 2.0 ** -1022:
+            return "complement is subnormal in float64 (< 2^-1022)"
+        return None
+    return _run_vx_table("iv_ratio_complement", pts, eval_ratio_complement, value_filter=normal)
+
+
 def table_log_iv_neg():
     rng = random.Random(20240401)
     pts = []
@@ -841,6 +882,7 @@ TABLES = {
     "log_kv_f32": table_log_kv_f32,
     "iv_ratio": table_iv_ratio,
     "iv_ratio_low_v": table_iv_ratio_low_v,
+    "iv_ratio_complement": table_iv_ratio_complement,
     "log_iv_neg": table_log_iv_neg,
     "vmf_kappa": table_vmf_kappa,
     "vmf_lognorm": table_vmf_lognorm,
