@@ -107,8 +107,18 @@ def parity_error(name, gpu, cpu, dtype):
     return float(err[i]), i
 
 
-def check_parity(cp, name, v, x, dtype, label=""):
+# Tables whose parity budget differs from the function's (float64 eps). iv_ratio_neg:
+# the ratio for negative non-integer orders takes t = (2/pi) sin(pi a) K_a/I_a from
+# exp(log K_a - log I_a) (derivatives.h, iv_ratio_neg), so a device libm that rounds those
+# logs differently moves it by up to eps (|log K_a| + |log I_a|) min(|t|, 1/|t|) / |1 + t|:
+# perturbing log |t| by 2 eps (|log K_a| + |log I_a|) on the table's inputs moves the
+# ratio by at most 4.0 eps (median 0). Not yet run on a GPU.
+TABLE_BUDGET64 = {"iv_ratio_neg": 8.0}
+
+
+def check_parity(cp, name, v, x, dtype, label="", budget=None):
     f = FUNCS[name]
+    budget = BUDGET[dtype][name] if budget is None else budget
     with np.errstate(all="ignore"):  # float32: large table inputs become inf
         v = np.asarray(v, dtype=dtype)
         x = np.asarray(x, dtype=dtype)
@@ -120,9 +130,9 @@ def check_parity(cp, name, v, x, dtype, label=""):
     where = "" if i is None else (
         f" (worst at v={v.ravel()[np.flatnonzero(np.isfinite(cpu.ravel()))[i]]!r}, "
         f"x={x.ravel()[np.flatnonzero(np.isfinite(cpu.ravel()))[i]]!r})")
-    assert worst <= BUDGET[dtype][name], (
+    assert worst <= budget, (
         f"{name} {np.dtype(dtype).name} {label}: GPU vs CPU {worst:.2f} eps > "
-        f"{BUDGET[dtype][name]} eps{where}")
+        f"{budget} eps{where}")
     return worst
 
 
@@ -134,6 +144,9 @@ def _tables():
             continue
         if stem.startswith("d") and stem[1:] in DERIVS:  # dlog_iv_dx -> log_iv_dx
             out.append((stem[1:], stem))
+            continue
+        if stem in OTHERS:  # e.g. iv_ratio_complement
+            out.append((stem, stem))
             continue
         for name in MAIN:
             if stem == name or (stem.startswith(name + "_") and stem[len(name) + 1:] in ("f32", "neg")):
@@ -153,15 +166,17 @@ TABLES = _tables()
 @pytest.mark.parametrize("name,table", TABLES, ids=[t for _, t in TABLES])
 def test_parity_on_reference_inputs(cp, name, table, dtype):
     v, x, *_ = load(table)
-    check_parity(cp, name, v, x, dtype, label=f"table {table}")
+    budget = TABLE_BUDGET64.get(table) if dtype == np.float64 else None
+    check_parity(cp, name, v, x, dtype, label=f"table {table}", budget=budget)
 
 
 def _random_inputs(name, n, seed, wide):
     """Random inputs inside the domain where the CPU's accuracy is claimed and the function
-    is well conditioned: there, GPU and CPU can agree to a few eps. Outside it (iv_ratio for
-    v < 1/2, formed from a difference of logarithms; log I_v near the zeros of I_v for
-    negative non-integer v) both are only as good as the conditioning allows; negative
-    orders are covered by the reference table log_iv_neg and the special values."""
+    is well conditioned: there, GPU and CPU can agree to a few eps. Outside it (log I_v and
+    iv_ratio near the zeros of I_v for negative non-integer v) both are only as good as the
+    conditioning allows; negative orders and iv_ratio_complement for v < 1 are covered by
+    the reference tables (log_iv_neg, iv_ratio_neg, iv_ratio_complement) and the special
+    values."""
     rng = np.random.default_rng(seed)
     if wide:  # v up to 1e8, x from 1e-300 to 1e300
         v = 10.0 ** rng.uniform(-3, 8, n)
@@ -177,7 +192,7 @@ def _random_inputs(name, n, seed, wide):
         x = 10.0 ** rng.uniform(-2, 3, n)
     if name == "iv_ratio":
         v = np.maximum(v, 0.5)
-    if name == "iv_ratio_complement":  # accurate for v >= 1 (iv_ratio.h)
+    if name == "iv_ratio_complement":  # v < 1: its table
         v = np.maximum(v, 1.0)
     if name in DERIVS:  # negative orders: the tables' rows only
         v = np.abs(v)

@@ -295,6 +295,33 @@ LOGBESSEL_INLINE double log_kv_dx_pos(double v, double x) {
     return -(k_rt_small(v, x) - v) / x;
 }
 
+// I_v/I_{v-1} for v < 0 non-integer, 0 < x < inf (declared in iv_ratio.h). With a = -v and
+// c = (2/pi) sin(pi a), DLMF 10.27.2 gives I_v = I_a + c K_a and I_{v-1} = I_{a+1} - c K_{a+1}.
+// Divided by I_a:
+//   ratio = (1 + t) / (R - t P)  or, where |t| > 1,  (1/t + 1) / (R/t - P),
+//   t = c K_a/I_a,  R = I_{a+1}/I_a,  P = K_{a+1}/K_a = a/x - d/dx log K_a (DLMF 10.29.2).
+// R and P are ratios at positive orders, good to a few eps (P a sum of two positive
+// terms). t comes from the logs, so its relative error is ~eps (|log K_a| + |log I_a|),
+// but it enters multiplied by min(|t|, 1/|t|), and where |t| ~ 1 (c K_a ~ I_a) both logs
+// are small: near x = 0 the ratio is -K_a/K_{a+1} (1 + ...), at large x I_{a+1}/I_a (1 + ...).
+// Before, exp(log I_v - log I_{v-1}) lost ~eps |log I| (1e5 eps at x = 1e5) and gave NaN
+// wherever I_v or I_{v-1} is negative; the ratio is then negative (or, both negative,
+// positive). Near a zero of I_v or I_{v-1} it is as ill-conditioned as the function.
+LOGBESSEL_INLINE double iv_ratio_neg(double v, double x) {
+    const double a = -v;
+    const double s = sinpi(a);
+    const double R = iv_ratio_pos(a + 1.0, x);
+    const double P = a / x - log_kv_dx_pos(a, x);
+    const double L = (log_kv(a, x) - log_iv_pos(a, x)) + log(2.0 / PI * fabs(s));  // log |t|
+    const double sg = s < 0.0 ? -1.0 : 1.0;
+    if (L <= 0.0) {
+        const double t = sg * exp(L);
+        return (1.0 + t) / (R - t * P);
+    }
+    const double u = sg * exp(-L);  // 1/t
+    return (u + 1.0) / (u * R - P);
+}
+
 LOGBESSEL_INLINE double log_iv_dv_pos(double v, double x) {
     const double r = hypot_pos(v, x);
     if (r >= DEBYE_R_MIN) return uniform_deriv(v, x, r, 1.0, 0);

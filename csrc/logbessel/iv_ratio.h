@@ -18,9 +18,9 @@
 //        A_v - A_{v-1} = asinh((2v-1) / (v r_{v-1} + (v-1) r_v))       (v >= 1).
 //      Here x >= RATIO_CF_Z v keeps |log ratio| below ~2.5, so exp adds little error.
 // The same for 0 < v < 1/2, where I_{v-1} has negative order (iv_ratio_pos). For integer
-// v <= 0 the reciprocal of the ratio at 1 - v; for other v < 0 the logs, with
-// sin(pi (1 - v)) taken as sin(pi v) from v itself; NaN where I_v or I_{v-1} is not
-// positive.
+// v <= 0 the reciprocal of the ratio at 1 - v; for other v < 0 the reflection formula
+// divided through by I_{-v}, with ratios at positive orders (derivatives.h, iv_ratio_neg):
+// finite, and negative where one of I_v, I_{v-1} is.
 #pragma once
 #include "config.h"
 #include "log_iv.h"
@@ -136,7 +136,7 @@ LOGBESSEL_INLINE double iv_ratio_pos(double v, double x) {
     return exp(iv_log_ratio_uniform(v, x));
 }
 
-// 1 - I_v(x)/I_{v-1}(x) for 0 < v < 1 and x >= 23.9 (region 3), from Hankel's expansions
+// 1 - I_v(x)/I_{v-1}(x) for 0 < v < 1 and x >= HANKEL_COMPLEMENT_X = 20, from Hankel's expansions
 // (DLMF 10.40.1, 10.40.2) instead of the uniform ones. Near v = 1/2 the complement is
 // (2v - 1)/(2x) + 2 e^{-2x} + ...: the orders v and v - 1 have nearly equal squares, so
 // the two uniform expansions agree to almost every digit and their difference (the
@@ -186,10 +186,15 @@ LOGBESSEL_INLINE double iv_ratio_complement_hankel(double v, double x) {
     return (tv * sd + e) / s_w;
 }
 
+// I_v/I_{v-1} for negative non-integer v, 0 < x < inf: defined in derivatives.h (it
+// needs the ratio K_{a+1}/K_a from there), which the end of this file includes.
+LOGBESSEL_INLINE double iv_ratio_neg(double v, double x);
+
 }  // namespace detail
 
-// I_v(x)/I_{v-1}(x) for x >= 0. Accurate to a few eps for v > 0 and integer v; NaN for NaN
-// input or x < 0; x = 0 -> 0 for v > 0; x = +inf -> 1.
+// I_v(x)/I_{v-1}(x) for x >= 0 and every real v (negative where one of I_v, I_{v-1} is, for
+// negative non-integer v). Accurate to a few eps for v > 0 and integer v; for other v < 0
+// see iv_ratio_neg. NaN for NaN input or x < 0; x = 0 -> 0 for v > 0; x = +inf -> 1.
 LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
     if (v > 0.0) return detail::iv_ratio_pos(v, x);
@@ -199,12 +204,7 @@ LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     // integer v = -n: I_{-n}/I_{-n-1} = I_n/I_{n+1} (DLMF 10.27.1), the reciprocal of a ratio
     // of order n + 1 >= 1
     if (detail::is_integer(v)) return 1.0 / detail::iv_ratio_pos(1.0 - v, x);
-    // other v < 0: from the logs, I_{v-1} through the reflection with sin(pi (1 - v)) =
-    // sin(pi v) from v itself (sin(pi (1 - v)) of the rounded 1 - v is off by ~eps/|v|)
-    const double a = log_iv(v, x);
-    const double b = detail::log_iv_neg_sin(1.0 - v, x, detail::sinpi(v));
-    if (is_nan(a) || is_nan(b)) return nan_value();
-    return exp(a - b);
+    return detail::iv_ratio_neg(v, x);  // other v < 0 (derivatives.h)
 }
 
 LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double(v), double(x))); }
@@ -239,3 +239,5 @@ LOGBESSEL_INLINE float iv_ratio_complement(float v, float x) {
 }
 
 }  // namespace logbessel
+
+#include "derivatives.h"  // detail::iv_ratio_neg

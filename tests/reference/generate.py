@@ -261,6 +261,24 @@ def eval_ratio_complement(v, x):
     return c
 
 
+def eval_ratio_well_conditioned(v, x, max_cond=100.0):
+    """I_v/I_{v-1} as eval_ratio, skipped (Uncertified) where a relative change h of v or
+    of x moves it by more than max_cond * h (near a zero of I_v or I_{v-1}, which negative
+    non-integer orders have): there no double implementation can be held to a few eps."""
+    c = eval_ratio(v, x)
+    ctx.prec = 256
+    h = arb(2) ** -100
+    V, X = arb(v), arb(x)
+
+    def r(vv, xx):
+        return xx.bessel_i(vv) / xx.bessel_i(vv - 1)
+    r0 = r(V, X)
+    cond = abs(((r(V * (1 + h), X) - r0) / (r0 * h)).mid()) + abs(((r(V, X * (1 + h)) - r0) / (r0 * h)).mid())
+    if not cond < max_cond:
+        raise Uncertified("condition number %.3g > %g" % (float(cond), max_cond))
+    return c
+
+
 def eval_log_i_neg(v, x):
     """log I_v(x) for v < 0; returns (Certified or None, method).  None means
     I_v(x) < 0 was certified (expected output: NaN).  For non-integer v the
@@ -756,6 +774,26 @@ def table_iv_ratio_complement():
     return _run_vx_table("iv_ratio_complement", pts, eval_ratio_complement, value_filter=normal)
 
 
+def table_iv_ratio_neg():
+    """I_v/I_{v-1} for negative non-integer v, where I_v = I_a + (2/pi) sin(pi a) K_a
+    (a = -v) can be negative, and so can the ratio; points near a zero of I_v or I_{v-1}
+    (condition number > 100) are skipped (eval_ratio_well_conditioned)."""
+    rng = random.Random(20261129)
+    pts = []
+    for _ in range(400):
+        v = -uniform(rng, 0.0, 50.0)
+        pts.append((v, loguniform(rng, 1e-3, 1e5)))
+    for _ in range(150):                      # x from 1e-300 to 1e-3
+        pts.append((-uniform(rng, 0.0, 50.0), loguniform(rng, 1e-300, 1e-3)))
+    for _ in range(150):                      # close to negative integers (tiny sin(pi a))
+        n = rng.randint(0, 50)
+        v = -n + signed_loguniform(rng, 1e-12, 1e-2)
+        if v < 0:
+            pts.append((v, loguniform(rng, 1e-3, 1e4)))
+    pts = [(v, x) for v, x in pts if v != int(v)]
+    return _run_vx_table("iv_ratio_neg", pts, eval_ratio_well_conditioned)
+
+
 def table_log_iv_neg():
     rng = random.Random(20240401)
     pts = []
@@ -883,6 +921,7 @@ TABLES = {
     "iv_ratio": table_iv_ratio,
     "iv_ratio_low_v": table_iv_ratio_low_v,
     "iv_ratio_complement": table_iv_ratio_complement,
+    "iv_ratio_neg": table_iv_ratio_neg,
     "log_iv_neg": table_log_iv_neg,
     "vmf_kappa": table_vmf_kappa,
     "vmf_lognorm": table_vmf_lognorm,
