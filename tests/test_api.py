@@ -99,6 +99,10 @@ def test_iv_ratio_special_values():
     np.testing.assert_equal(lb.iv_ratio(1.0, 0.0), 0.0)
     np.testing.assert_equal(lb.iv_ratio(0.25, 0.0), 0.0)  # v > 0: I_v(0) = 0, I_{v-1}(0) = inf
     np.testing.assert_equal(lb.iv_ratio(0.0, 0.0), inf)   # I_0/I_1 ~ 2/x
+    np.testing.assert_equal(lb.iv_ratio(-3.0, 0.0), inf)  # I_3/I_4 ~ 8/x
+    r = lb.iv_ratio(-2.5, 0.0)  # -K_{2.5}/K_{3.5} ~ -x/5 -> -0
+    assert r == 0.0 and np.signbit(r)
+    assert lb.iv_ratio(-2.5, 1e-5) == pytest.approx(-1e-5 / 5, rel=1e-4)  # the same near 0
     np.testing.assert_equal(lb.iv_ratio(3.5, inf), 1.0)
     np.testing.assert_equal(lb.iv_ratio(nan, 1.0), nan)
     np.testing.assert_equal(lb.iv_ratio(1.0, -1.0), nan)

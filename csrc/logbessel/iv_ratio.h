@@ -194,13 +194,16 @@ LOGBESSEL_INLINE double iv_ratio_neg(double v, double x);
 
 // I_v(x)/I_{v-1}(x) for x >= 0 and every real v (negative where one of I_v, I_{v-1} is, for
 // negative non-integer v). Accurate to a few eps for v > 0 and integer v; for other v < 0
-// see iv_ratio_neg. NaN for NaN input or x < 0; x = 0 -> 0 for v > 0; x = +inf -> 1.
+// see iv_ratio_neg. NaN for NaN input or x < 0; x = 0 -> 0 for v > 0, +inf for integer
+// v <= 0, -0 for other v < 0 (the limits); x = +inf -> 1.
 LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
     if (v > 0.0) return detail::iv_ratio_pos(v, x);
     if (v == -inf_value()) return nan_value();
     if (x == inf_value()) return 1.0;                  // I_v/I_{v-1} -> 1 as x -> inf
-    if (x == 0.0) return v == 0.0 ? inf_value() : nan_value();  // I_0/I_1 ~ 2/x; else 0/0-like
+    // x -> 0: I_{-n}/I_{-n-1} = I_n/I_{n+1} ~ 2(n+1)/x -> +inf (n = 0 included); for other
+    // v < 0 the K terms dominate, -K_a/K_{a+1} ~ -x/(2a) -> -0 (a = -v)
+    if (x == 0.0) return detail::is_integer(v) ? inf_value() : -0.0;
     // integer v = -n: I_{-n}/I_{-n-1} = I_n/I_{n+1} (DLMF 10.27.1), the reciprocal of a ratio
     // of order n + 1 >= 1
     if (detail::is_integer(v)) return 1.0 / detail::iv_ratio_pos(1.0 - v, x);
