@@ -132,11 +132,15 @@ def test_iv_ratio_complement_certified_table():
     # 1 - I_v/I_{v-1} certified relative to itself (tests/reference/iv_ratio_complement.csv):
     # 0 < v < 1 (near v = 1/2 it is (2v - 1)/(2x) + 2 e^{-2x}: Hankel's expansions with
     # the factor 2v - 1 taken out for x >= 20, the double-double fraction below), v = 1/2
-    # (1 - tanh x), v >= 1 with x to 1e8. Measured max 3.32 eps (median 0.25); the uniform
-    # expansions' difference used before for v < 1 was off by up to 4.5e15 eps here.
+    # (1 - tanh x), v >= 1 with x to 1e8, and v <= 0 (from the complement at 1 - v; rows
+    # with condition number > 100 left out). Measured max 3.32 eps (median 0.28); the
+    # uniform expansions' difference used before for 0 < v < 1 was off by up to 4.5e15 eps
+    # here, and 1 - iv_ratio for v <= 0 by up to 2.4e5.
     v, x, hi, lo, _ = load("iv_ratio_complement")
     err = rel_error(lb.iv_ratio_complement(v, x), hi, lo) / EPS64
-    for part in [(v > 0) & (v < 0.5), v == 0.5, (v > 0.5) & (v < 1), v >= 1]:
+    integer = v == np.floor(v)
+    for part in [(v > 0) & (v < 0.5), v == 0.5, (v > 0.5) & (v < 1), v >= 1,
+                 (v <= 0) & integer, (v < 0) & ~integer]:
         assert part.sum() >= 30
         e = err[part]
         worst = int(np.argmax(e))

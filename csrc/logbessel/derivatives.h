@@ -307,19 +307,36 @@ LOGBESSEL_INLINE double log_kv_dx_pos(double v, double x) {
 // Before, exp(log I_v - log I_{v-1}) lost ~eps |log I| (1e5 eps at x = 1e5) and gave NaN
 // wherever I_v or I_{v-1} is negative; the ratio is then negative (or, both negative,
 // positive). Near a zero of I_v or I_{v-1} it is as ill-conditioned as the function.
-LOGBESSEL_INLINE double iv_ratio_neg(double v, double x) {
+struct neg_ratio_parts {
+    double R, P, t;  // t, or 1/t where inv
+    bool inv;
+};
+LOGBESSEL_INLINE neg_ratio_parts iv_ratio_neg_parts(double v, double x) {
     const double a = -v;
     const double s = sinpi(a);
-    const double R = iv_ratio_pos(a + 1.0, x);
-    const double P = a / x - log_kv_dx_pos(a, x);
+    neg_ratio_parts q;
+    q.R = iv_ratio_pos(a + 1.0, x);
+    q.P = a / x - log_kv_dx_pos(a, x);
     const double L = (log_kv(a, x) - log_iv_pos(a, x)) + log(2.0 / PI * fabs(s));  // log |t|
-    const double sg = s < 0.0 ? -1.0 : 1.0;
-    if (L <= 0.0) {
-        const double t = sg * exp(L);
-        return (1.0 + t) / (R - t * P);
-    }
-    const double u = sg * exp(-L);  // 1/t
-    return (u + 1.0) / (u * R - P);
+    q.inv = L > 0.0;
+    q.t = (s < 0.0 ? -1.0 : 1.0) * exp(q.inv ? -L : L);
+    return q;
+}
+
+LOGBESSEL_INLINE double iv_ratio_neg(double v, double x) {
+    const neg_ratio_parts q = iv_ratio_neg_parts(v, x);
+    if (!q.inv) return (1.0 + q.t) / (q.R - q.t * q.P);
+    return (q.t + 1.0) / (q.t * q.R - q.P);
+}
+
+// 1 - I_v/I_{v-1} for the same v: with C = 1 - R = iv_ratio_complement(a + 1, x) (full
+// relative accuracy where R ~ 1, i.e. large x),
+//   1 - ratio = (-C - t (1 + P)) / (R - t P)  or, for |t| > 1,  (-C/t - (1 + P)) / (R/t - P).
+LOGBESSEL_INLINE double iv_ratio_complement_neg(double v, double x) {
+    const neg_ratio_parts q = iv_ratio_neg_parts(v, x);
+    const double C = iv_ratio_complement_pos(1.0 - v, x);
+    if (!q.inv) return (-C - q.t * (1.0 + q.P)) / (q.R - q.t * q.P);
+    return (-q.t * C - (1.0 + q.P)) / (q.t * q.R - q.P);
 }
 
 LOGBESSEL_INLINE double log_iv_dv_pos(double v, double x) {

@@ -189,6 +189,7 @@ LOGBESSEL_INLINE double iv_ratio_complement_hankel(double v, double x) {
 // I_v/I_{v-1} for negative non-integer v, 0 < x < inf: defined in derivatives.h (it
 // needs the ratio K_{a+1}/K_a from there), which the end of this file includes.
 LOGBESSEL_INLINE double iv_ratio_neg(double v, double x);
+LOGBESSEL_INLINE double iv_ratio_complement_neg(double v, double x);
 
 }  // namespace detail
 
@@ -212,27 +213,40 @@ LOGBESSEL_INLINE double iv_ratio(double v, double x) {
 
 LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double(v), double(x))); }
 
+namespace detail {
+// 1 - I_v/I_{v-1} for 0 < v < inf, 0 < x < inf (see iv_ratio_complement).
+LOGBESSEL_INLINE double iv_ratio_complement_pos(double v, double x) {
+    if (v == 0.5) {  // I_{1/2}/I_{-1/2} = tanh x (DLMF 10.39.1)
+        const double e = exp(-2.0 * x);
+        return 2.0 * e / (1.0 + e);
+    }
+    if (v < 1.0 && x >= HANKEL_COMPLEMENT_X) return iv_ratio_complement_hankel(v, x);
+    const int region = iv_ratio_region(v, x);
+    if (region == 3) return -expm1(iv_log_ratio_uniform(v, x));
+    if (region == 2) {
+        const int depth = iv_ratio_cf_depth(x) + 8;
+        const dd c = dd_sub(dd{1.0, 0.0}, iv_ratio_cf_dd(v, x, depth, depth));
+        return c.hi + c.lo;
+    }
+    return 1.0 - iv_ratio_pos(v, x);  // x < v/4: the ratio is below ~1/8
+}
+}  // namespace detail
+
 // 1 - I_v(x)/I_{v-1}(x), with full relative accuracy where the ratio is close to 1 (large x):
 // there it is not a difference of nearly equal numbers but -expm1 of the log ratio of the
 // uniform expansions (v >= 1), Hankel's expansions with the factor 2v - 1 taken out
 // (0 < v < 1), or, for x < 24, 1 minus the continued fraction in double-double (near
 // v = 1/2 and x = 24, where the complement is ~2e^{-2x}, that leaves ~1e-32 absolute: up
-// to 6 eps at v = 1/2 + 2^-53; v = 1/2 itself is 1 - tanh x). x = 0 -> 1, x = inf -> 0.
+// to 6 eps at v = 1/2 + 2^-53; v = 1/2 itself is 1 - tanh x). For v <= 0 from the
+// complement at the positive order 1 - v: integer v = -n, 1 - I_n/I_{n+1} = -(1 - R)/R
+// with R = I_{n+1}/I_n; other v, derivatives.h (iv_ratio_complement_neg). x = 0 -> 1 - the
+// ratio's limit, x = inf -> 0.
 LOGBESSEL_INLINE double iv_ratio_complement(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
-    if (v > 0.0 && x > 0.0 && x != inf_value() && v != inf_value()) {
-        if (v == 0.5) {  // I_{1/2}/I_{-1/2} = tanh x (DLMF 10.39.1)
-            const double e = exp(-2.0 * x);
-            return 2.0 * e / (1.0 + e);
-        }
-        if (v < 1.0 && x >= detail::HANKEL_COMPLEMENT_X) return detail::iv_ratio_complement_hankel(v, x);
-        const int region = detail::iv_ratio_region(v, x);
-        if (region == 3) return -expm1(detail::iv_log_ratio_uniform(v, x));
-        if (region == 2) {
-            const int depth = detail::iv_ratio_cf_depth(x) + 8;
-            const detail::dd c = detail::dd_sub(detail::dd{1.0, 0.0}, detail::iv_ratio_cf_dd(v, x, depth, depth));
-            return c.hi + c.lo;
-        }
+    if (x > 0.0 && x != inf_value() && !is_inf(v)) {
+        if (v > 0.0) return detail::iv_ratio_complement_pos(v, x);
+        if (!detail::is_integer(v)) return detail::iv_ratio_complement_neg(v, x);
+        return -detail::iv_ratio_complement_pos(1.0 - v, x) / detail::iv_ratio_pos(1.0 - v, x);
     }
     return 1.0 - iv_ratio(v, x);
 }
