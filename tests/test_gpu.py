@@ -149,7 +149,7 @@ def _tables():
             out.append((stem, stem))
             continue
         for name in MAIN:
-            if stem == name or (stem.startswith(name + "_") and stem[len(name) + 1:] in ("f32", "neg")):
+            if stem == name or (stem.startswith(name + "_") and stem[len(name) + 1:] in ("f32", "neg", "low_v")):
                 out.append((name, stem))
     return out
 
