@@ -212,14 +212,14 @@ def test_headers_include_no_system_header_under_nvrtc():
 
 
 def test_sorted_kernels_listed_alike_in_kernels_cu_and_gpu_py():
-    """_gpu.SORTED (which sizes the grid of the tile-sorted kernels) must name exactly the
+    """_gpu.PHASES (whose functions get the tile-sorted grid) must name exactly the
     functions kernels.cu instantiates with a sort key, and TILE_PER_THREAD / BLOCK must
     match the tile the kernels are built for: a mismatch would leave elements unwritten or
     launch blocks that find no work."""
     text = (CSRC / "kernels.cu").read_text()
     pairs = re.findall(r"^LOGBESSEL_KERNELS\((\w+),\s*(\w+)\)", text, flags=re.M)
     assert {name for name, _ in pairs} == set(_gpu.FUNCTIONS)
-    assert {name for name, key in pairs if key != "none"} == set(_gpu.SORTED)
+    assert {name for name, key in pairs if key != "none"} == set(_gpu.PHASES)
     per = re.search(r"#define LOGBESSEL_TILE_PER_THREAD (\d+)", text)
     max_block = re.search(r"#define LOGBESSEL_TILE_MAX_BLOCK (\d+)", text)
     assert per and int(per.group(1)) == _gpu.TILE_PER_THREAD
@@ -235,7 +235,6 @@ def test_phases_cover_every_key_once():
     count = int(re.search(r"REGION_COUNT = (\d+);", config).group(1))
     buckets = int(re.search(r"REGION_BUCKETS = (\d+);", config).group(1))
     assert _gpu.N_KEYS == count * buckets
-    assert set(_gpu.PHASES) == set(_gpu.SORTED)
     for name, bounds in _gpu.PHASES.items():
         assert bounds[0] == 0 and bounds[-1] == _gpu.N_KEYS, name
         assert all(a < b for a, b in zip(bounds[:-1], bounds[1:])), name

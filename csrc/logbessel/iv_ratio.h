@@ -90,10 +90,11 @@ LOGBESSEL_INLINE dd iv_ratio_cf_dd(double v, double x, int depth, int top) {
     return quick_two_sum(q, (((x - p.hi) - p.lo) - q * den.lo) / den.hi);
 }
 
-LOGBESSEL_INLINE double iv_ratio_cf_deep(double v, double x) {
+// Region 2's ratio as a double-double (iv_ratio rounds it; iv_ratio_complement takes 1 minus it).
+LOGBESSEL_INLINE dd iv_ratio_cf_deep(double v, double x) {
     const int depth = iv_ratio_cf_depth(x);
     const int top = int(0.5 * x) + 2;
-    return iv_ratio_cf_dd(v, x, depth, top < depth ? top : depth).hi;
+    return iv_ratio_cf_dd(v, x, depth, top < depth ? top : depth);
 }
 
 // log(I_v/I_{v-1}) by the uniform expansions (region 3).
@@ -135,7 +136,7 @@ LOGBESSEL_INLINE double iv_ratio_pos(double v, double x) {
     if (v == inf_value()) return 0.0;
     const int region = iv_ratio_region(v, x);
     if (region == 1) return iv_ratio_cf(v, x);
-    if (region == 2) return iv_ratio_cf_deep(v, x);
+    if (region == 2) return iv_ratio_cf_deep(v, x).hi;
     return exp(iv_log_ratio_uniform(v, x));
 }
 
@@ -231,11 +232,10 @@ LOGBESSEL_INLINE double iv_ratio_complement_pos(double v, double x) {
     const int region = iv_ratio_region(v, x);
     if (region == 3) return -expm1(iv_log_ratio_uniform(v, x));
     if (region == 2) {
-        const int depth = iv_ratio_cf_depth(x);
-        const int top = int(0.5 * x) + 2;
-        dd c = dd_sub(dd{1.0, 0.0}, iv_ratio_cf_dd(v, x, depth, top < depth ? top : depth));
+        dd c = dd_sub(dd{1.0, 0.0}, iv_ratio_cf_deep(v, x));
         if (fabs(c.hi) >= COMPLEMENT_MIXED_MIN) return c.hi + c.lo;
-        c = dd_sub(dd{1.0, 0.0}, iv_ratio_cf_dd(v, x, depth + 8, depth + 8));
+        const int depth = iv_ratio_cf_depth(x) + 8;
+        c = dd_sub(dd{1.0, 0.0}, iv_ratio_cf_dd(v, x, depth, depth));
         return c.hi + c.lo;
     }
     return 1.0 - iv_ratio_pos(v, x);  // x < v/4: the ratio is below ~1/8

@@ -40,21 +40,21 @@ FUNCTIONS = ("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
 BLOCK = 256
 BLOCKS_PER_SM = 1 << 20
 
-# Functions whose kernels sort each tile of the array by region before evaluating it
-# (kernels.cu, apply_sorted: a key other than `none` in its LOGBESSEL_KERNELS list;
-# tests/test_cuda_compile.py checks the two lists agree). A tile is TILE_PER_THREAD *
-# BLOCK elements (kernels.cu's LOGBESSEL_TILE_PER_THREAD), and BLOCK must not exceed
-# its LOGBESSEL_TILE_MAX_BLOCK (256), the size of the tile's shared arrays.
-SORTED = frozenset(("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
-                    "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv"))
+# The sorted kernels (kernels.cu, apply_sorted: a key other than `none` in its
+# LOGBESSEL_KERNELS list) sort each tile of the array by region before evaluating it. A
+# tile is TILE_PER_THREAD * BLOCK elements (kernels.cu's LOGBESSEL_TILE_PER_THREAD), and
+# BLOCK must not exceed its LOGBESSEL_TILE_MAX_BLOCK (256), the size of the tile's shared
+# arrays.
 TILE_PER_THREAD = 4
 
-# Phases of the sorted kernels: arrays of PHASE_MIN_N elements or more are evaluated in one
-# launch per key interval [b[i], b[i+1]) of these boundaries (keys: region * 32 + bucket,
-# kernels.cu and config.h; 160 = 5 regions * 32), so the whole GPU runs one region's code
-# at a time; smaller arrays in a single launch over all keys. Each launch re-reads the
-# inputs (cheap beside the math). The special values (keys 0..31) go with the first
-# phase. The uniform expansion's band of F (keys 36..63) is a phase of its own.
+# Phases of the sorted kernels (PHASES names exactly those functions; tests/
+# test_cuda_compile.py checks it against kernels.cu): arrays of PHASE_MIN_N elements or
+# more are evaluated in one launch per key interval [b[i], b[i+1]) of these boundaries
+# (keys: region * 32 + bucket, kernels.cu and config.h; 160 = 5 regions * 32), so the whole
+# GPU runs one region's code at a time; smaller arrays in a single launch over all keys.
+# Each launch re-reads the inputs (cheap beside the math). The special values (keys
+# 0..31) go with the first phase. The uniform expansion's band of F (keys 36..63) is a
+# phase of its own.
 N_KEYS = 160
 _LOG_I = (0, 36, 64, N_KEYS)           # uniform, band, power series
 _LOG_K = (0, 36, 64, 128, N_KEYS)      # uniform, band, Temme, continued fraction
@@ -407,7 +407,7 @@ def call(name: str, v, x, out=None, **kwargs):
 
     kern = get_kernel(name, loop)
     block = int(BLOCK)
-    per = block * (TILE_PER_THREAD if name in SORTED else 1)  # elements per block and pass
+    per = block * (TILE_PER_THREAD if name in PHASES else 1)  # elements per block and pass
     grid = int(min((n + per - 1) // per, max(1, _sm(cp, dev) * int(BLOCKS_PER_SM)), 2**31 - 1))
     bounds = PHASES.get(name, (0, N_KEYS)) if n >= PHASE_MIN_N else (0, N_KEYS)
     if len(bounds) > 2 and any(cp.may_share_memory(b, target) for b in views):
