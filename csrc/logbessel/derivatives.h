@@ -298,45 +298,58 @@ LOGBESSEL_INLINE double log_kv_dx_pos(double v, double x) {
 // I_v/I_{v-1} for v < 0 non-integer, 0 < x < inf (declared in iv_ratio.h). With a = -v and
 // c = (2/pi) sin(pi a), DLMF 10.27.2 gives I_v = I_a + c K_a and I_{v-1} = I_{a+1} - c K_{a+1}.
 // Divided by I_a:
-//   ratio = (1 + t) / (R - t P)  or, where |t| > 1,  (1/t + 1) / (R/t - P),
-//   t = c K_a/I_a,  R = I_{a+1}/I_a,  P = K_{a+1}/K_a = a/x - d/dx log K_a (DLMF 10.29.2).
-// R and P are ratios at positive orders, good to a few eps (P a sum of two positive
-// terms). t comes from the logs, so its relative error is ~eps (|log K_a| + |log I_a|),
-// but it enters multiplied by min(|t|, 1/|t|), and where |t| ~ 1 (c K_a ~ I_a) both logs
-// are small: near x = 0 the ratio is -K_a/K_{a+1} (1 + ...), at large x I_{a+1}/I_a (1 + ...).
-// Before, exp(log I_v - log I_{v-1}) lost ~eps |log I| (1e5 eps at x = 1e5) and gave NaN
-// wherever I_v or I_{v-1} is negative; the ratio is then negative (or, both negative,
-// positive). Near a zero of I_v or I_{v-1} it is as ill-conditioned as the function.
+//   ratio = (1 + t) / (R - t P),   t = c K_a/I_a,  R = I_{a+1}/I_a,  P = K_{a+1}/K_a,
+//   1 - ratio = (-(1 - R) - t (1 + P)) / (R - t P).
+// R and P are ratios at positive orders, good to a few eps (P = rt/x with rt = x K_{a+1}/K_a
+// for r < 24, a/x - d/dx log K_a above: a sum of two positive terms). t = c e^{log K_a -
+// log I_a}: c itself is never taken through a logarithm (at a = 6e-302 its log, -692, would
+// carry 1e-13 of absolute error into t: 328 eps), so t carries the error of the logs'
+// difference only, which enters multiplied by min(|t|, 1/|t|). All of it in numbers with
+// an extended exponent (xdouble): t spans e^{+-1e5} and R, P leave the double range at
+// tiny x (R ~ x/(2a + 2), P ~ 2a/x), while the ratio (-x/(2a) for x -> 0) does not.
+// Near a zero of I_v or I_{v-1} the ratio is as ill-conditioned as the function.
 struct neg_ratio_parts {
-    double R, P, t;  // t, or 1/t where inv
-    bool inv;
+    xdouble R, P, t;
 };
 LOGBESSEL_INLINE neg_ratio_parts iv_ratio_neg_parts(double v, double x) {
     const double a = -v;
-    const double s = sinpi(a);
     neg_ratio_parts q;
-    q.R = iv_ratio_pos(a + 1.0, x);
-    q.P = a / x - log_kv_dx_pos(a, x);
-    const double L = (log_kv(a, x) - log_iv_pos(a, x)) + log(2.0 / PI * fabs(s));  // log |t|
-    q.inv = L > 0.0;
-    q.t = (s < 0.0 ? -1.0 : 1.0) * exp(q.inv ? -L : L);
+    const double b = a + 1.0;
+    if (x < 1.0 && iv_ratio_region(b, x) == 1) {
+        // the continued fraction (iv_ratio_cf), with x/(2b + t) kept as x times 1/(2b + t)
+        // where it would be subnormal
+        const double den = b + 0.5 * iv_ratio_cf_tail_small(b, x);
+        const double R = 0.5 * (x / den);
+        q.R = R < 0x1p-1000 ? xd_mul(xd(x), xd(0.5 / den)) : xd(R);
+    } else {
+        q.R = xd(iv_ratio_pos(b, x));
+    }
+    if (!in_uniform_region(a, x)) {
+        q.P = xd_div(xd(k_rt_small(a, x)), xd(x));
+    } else {
+        // x P = a + r + O(x/r) (uniform_deriv: d/dx log K = -r/x + O(1/r)); where r/x
+        // would overflow, P = (a + r)/x to a relative O(x^2/r^2) < 2^-1000
+        const double r = hypot_pos(a, x);
+        if (x > r * 0x1p-1000) q.P = xd(a / x - log_kv_dx_pos(a, x));
+        else q.P = xd_div(xd_norm(0.5 * a + 0.5 * r, 1), xd(x));
+    }
+    const double c = 2.0 / PI * sinpi(a);
+    q.t = xd_mul(xd(c), xd_exp(log_kv(a, x) - log_iv_pos(a, x)));
     return q;
 }
 
 LOGBESSEL_INLINE double iv_ratio_neg(double v, double x) {
     const neg_ratio_parts q = iv_ratio_neg_parts(v, x);
-    if (!q.inv) return (1.0 + q.t) / (q.R - q.t * q.P);
-    return (q.t + 1.0) / (q.t * q.R - q.P);
+    const xdouble den = xd_add(q.R, xd_neg(xd_mul(q.t, q.P)));
+    return xd_value(xd_div(xd_add(xd(1.0), q.t), den));
 }
 
-// 1 - I_v/I_{v-1} for the same v: with C = 1 - R = iv_ratio_complement(a + 1, x) (full
-// relative accuracy where R ~ 1, i.e. large x),
-//   1 - ratio = (-C - t (1 + P)) / (R - t P)  or, for |t| > 1,  (-C/t - (1 + P)) / (R/t - P).
 LOGBESSEL_INLINE double iv_ratio_complement_neg(double v, double x) {
     const neg_ratio_parts q = iv_ratio_neg_parts(v, x);
-    const double C = iv_ratio_complement_pos(1.0 - v, x);
-    if (!q.inv) return (-C - q.t * (1.0 + q.P)) / (q.R - q.t * q.P);
-    return (-q.t * C - (1.0 + q.P)) / (q.t * q.R - q.P);
+    const double C = iv_ratio_complement_pos(1.0 - v, x);  // 1 - R, full relative accuracy
+    const xdouble den = xd_add(q.R, xd_neg(xd_mul(q.t, q.P)));
+    const xdouble num = xd_add(xd(C), xd_mul(q.t, xd_add(xd(1.0), q.P)));
+    return -xd_value(xd_div(num, den));
 }
 
 LOGBESSEL_INLINE double log_iv_dv_pos(double v, double x) {

@@ -40,16 +40,25 @@ constexpr double RATIO_CF_Z = 0.25;
 // carries only the last few roundings.
 constexpr int RATIO_CF_DEPTH = 12;
 
+// The levels below the first for x < 1: t = x^2 / (2(v+1) + x^2 / (2(v+2) + ...)), so that
+// the ratio is x / (2v + t).
+LOGBESSEL_INLINE double iv_ratio_cf_tail_small(double v, double x) {
+    const double x2 = x * x;
+    double t = 0.0;
+    for (int j = RATIO_CF_DEPTH; j >= 2; --j) t = 0.5 * (x2 / ((v + (j - 1)) + 0.5 * t));
+    return t;
+}
+
 LOGBESSEL_INLINE double iv_ratio_cf(double v, double x) {
+    // Each level c / (2 b + t) is taken as (c / (b + t/2)) / 2: the same rounding (the
+    // scalings by 2 are exact), but 2 b cannot overflow for v up to DBL_MAX.
     double t = 0.0;
     if (x >= 1.0) {  // scaled by 1/x: no overflow of x^2
         const double xi = 1.0 / x;
-        for (int j = RATIO_CF_DEPTH; j >= 2; --j) t = 1.0 / (2.0 * (v + (j - 1)) * xi + t);
-        return 1.0 / (2.0 * v * xi + t);
+        for (int j = RATIO_CF_DEPTH; j >= 2; --j) t = 0.5 / ((v + (j - 1)) * xi + 0.5 * t);
+        return 0.5 / (v * xi + 0.5 * t);
     }
-    const double x2 = x * x;  // x < 1: no overflow of 2v/x
-    for (int j = RATIO_CF_DEPTH; j >= 2; --j) t = x2 / (2.0 * (v + (j - 1)) + t);
-    return x / (2.0 * v + t);
+    return 0.5 * (x / (v + 0.5 * iv_ratio_cf_tail_small(v, x)));  // x < 1: no overflow of 2v/x
 }
 
 // Region 2: the continued fraction of region 1 from depth iv_ratio_cf_depth(x), for
@@ -97,22 +106,26 @@ LOGBESSEL_INLINE dd iv_ratio_cf_deep(double v, double x) {
     return iv_ratio_cf_dd(v, x, depth, top < depth ? top : depth);
 }
 
-// log(I_v/I_{v-1}) by the uniform expansions (region 3).
+// log(I_v/I_{v-1}) by the uniform expansions (region 3). Written with half of v, x and
+// the r's, so that nothing overflows up to v, x = DBL_MAX (v^2 + x^2, 2v, v + r, r_v + r_w
+// would); each halved quantity enters a quotient whose rounding it does not change.
 LOGBESSEL_INLINE double iv_log_ratio_uniform(double v, double x) {
     const double w = v - 1.0;
-    const double rv = hypot_pos(v, x);
-    const double rw = hypot_pos(fabs(w), x);
-    const double dr = (2.0 * v - 1.0) / (rv + rw);  // r_v - r_w
-    const double aw = w >= 0.0 ? asinh_ratio(w, x, rw) : -asinh_ratio(-w, x, rw);
+    const double hv = 0.5 * v, hw = 0.5 * w, hx = 0.5 * x;
+    const double hrv = hypot_pos(hv, hx);          // r_v / 2
+    const double hrw = hypot_pos(fabs(hw), hx);    // r_w / 2
+    const double hd = v - 0.5;                      // (2v - 1) / 2
+    const double dr = (0.5 * hd) / (0.5 * hrv + 0.5 * hrw);  // r_v - r_w
+    const double aw = w >= 0.0 ? asinh_ratio(hw, hx, hrw) : -asinh_ratio(-hw, hx, hrw);
     double dA;  // A_v - A_w
-    if (w > 0.0) dA = asinh(((2.0 * v - 1.0) / rv) / (v * (rw / rv) + w));  // no overflow
-    else dA = asinh_ratio(v, x, rv) - aw;  // opposite signs: no cancellation
+    if (w > 0.0) dA = asinh(0.5 * ((hd / hrv) / (hv * (hrw / hrv) + hw)));
+    else dA = asinh_ratio(hv, hx, hrv) - aw;  // opposite signs: no cancellation
     const double dF = dr - aw - v * dA;
     // -0.5 log(r_v / r_w) = -0.25 log1p((r_v^2 - r_w^2) / r_w^2)
-    const double dlogr = -0.25 * log1p((2.0 * v - 1.0) / rw / rw);
-    double lIv, lKv, lIw, lKw;
-    debye_log_corrections(v, rv, lIv, lKv);
-    debye_log_corrections(fabs(w), rw, lIw, lKw);
+    const double dlogr = -0.25 * log1p(0.5 * ((hd / hrw) / hrw));
+    double lIv, lKv, lIw, lKw;  // r = inf (v, x near DBL_MAX): the corrections, ~1/r, are 0
+    debye_log_corrections(v, 2.0 * hrv, lIv, lKv);
+    debye_log_corrections(fabs(w), 2.0 * hrw, lIw, lKw);
     const double dS = lIv - lIw;
     return dF + dlogr + dS;
 }

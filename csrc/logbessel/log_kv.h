@@ -23,10 +23,12 @@ namespace detail {
 // stays within ~3 eps down to x = 0.5 but needs ~64/x levels.
 constexpr double TEMME_X_MAX = 0.5;
 
-// Region 2a. Temme's series for |mu| <= 1/2, 0 < x <= TEMME_X_MAX, N lanes. Returns
-// log K_mu(x) and rt = x K_{mu+1}(x) / K_mu(x) (bounded for every x > 0, unlike the ratio).
+// Region 2a. Temme's series for |mu| <= 1/2, 0 < x <= TEMME_X_MAX, N lanes. Returns the
+// two sums, sf = K_mu(x) and sh = x K_{mu+1}(x) / 2 (both normal numbers for every x > 0,
+// subnormal x included: |mu log(2/x)| <= 373), whose quotient 2 sh / sf = x K_{mu+1}/K_mu
+// can underflow (it is ~x for mu near -1/2).
 template <int N>
-LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double* logk, double* rt) {
+LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double* sf, double* sh) {
     double f[N], p[N], q[N], sumf[N], sumh[N], c[N], u[N], mu2[N];
     LOGBESSEL_LANES
     for (int l = 0; l < N; ++l) {  // vectorized: log_lane, exp_lane and pi_m_over_sinpi, no libm
@@ -75,13 +77,8 @@ LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double
         if (lanes_done<N>(k, live)) break;
     }
     for (int l = 0; l < N; ++l) {
-        sumf[l] = resf[l];
-        sumh[l] = resh[l];
-    }
-    LOGBESSEL_LANES
-    for (int l = 0; l < N; ++l) {
-        logk[l] = log_lane(sumf[l], 0.0);
-        rt[l] = 2.0 * sumh[l] / sumf[l];
+        sf[l] = resf[l];
+        sh[l] = resh[l];
     }
 }
 
@@ -153,9 +150,14 @@ LOGBESSEL_INLINE void log_kv_cf_n(const double* v, const double* x, double* out)
 // Region 2a: v >= 0, 0 < x <= TEMME_X_MAX: Temme's series at mu = v - round(v), then the
 // forward recurrence in the bounded variable rt_j = x K_{mu+j+1}/K_{mu+j} = x^2/rt_{j-1} +
 // 2(mu+j), N lanes (each lane stops its recurrence at its own order). rt_v = x K_{v+1}/K_v.
+// With n = v - mu >= 1 steps, x^n K_v = (x K_{mu+1}) prod_{1<=j<n} rt_j, so
+//   log K_v = log(2 sh) + log(prod_{1<=j<n} rt_j) - n log x,
+// every factor >= 1 (rt_j >= 2(mu + j) >= 1 for j >= 1) and no quotient formed: rt_0 =
+// 2 sh / sf, which underflows for subnormal x (it is ~x near mu = -1/2), is never a factor,
+// and its use x^2/rt_0 in the first step is x (x sf / (2 sh)) = x K_mu/K_{mu+1}.
 template <int N>
 LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* out, double* rt_v) {
-    double mu[N], logk[N], rt[N], prod[N];
+    double mu[N], sf[N], sh[N], rt[N], prod[N];
     int steps[N], most = 0;
     for (int l = 0; l < N; ++l) {
         const double n = floor(v[l] + 0.5);
@@ -164,10 +166,15 @@ LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* o
         most = steps[l] > most ? steps[l] : most;
         prod[l] = 1.0;
     }
-    k_temme_series_n<N>(mu, x, logk, rt);
-    // log K_v = log K_mu + log(prod_{j<n} rt_j) - n log x: all terms grow together for
-    // x <= TEMME_X_MAX < 1 (no cancellation), and prod stays below ~1e210.
-    for (int j = 1; j <= most; ++j) {
+    k_temme_series_n<N>(mu, x, sf, sh);
+    LOGBESSEL_LANES
+    for (int l = 0; l < N; ++l) {  // rt_1 (lanes with n >= 1), or rt_0 (n = 0)
+        const double first = x[l] * ((x[l] / (2.0 * sh[l])) * sf[l]) + 2.0 * (mu[l] + 1.0);
+        rt[l] = steps[l] >= 1 ? first : 2.0 * sh[l] / sf[l];
+    }
+    // prod stays below ~1e210 for v < DEBYE_R_MIN (x <= TEMME_X_MAX < 1: all terms of the
+    // sum above grow together, no cancellation)
+    for (int j = 2; j <= most; ++j) {
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
             const bool on = j <= steps[l];
@@ -179,8 +186,9 @@ LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* o
     LOGBESSEL_LANES
     for (int l = 0; l < N; ++l) {
         rt_v[l] = rt[l];
-        const double n = steps[l];  // prod = 1 for n = 0: the same as logk alone
-        out[l] = logk[l] + log_lane(prod[l], 0.0) - n * log_lane_any(x[l]);
+        const double n = steps[l];
+        const double lead = log_lane(steps[l] >= 1 ? 2.0 * sh[l] : sf[l], 0.0);  // prod = 1 for n <= 1
+        out[l] = lead + log_lane(prod[l], 0.0) - n * log_lane_any(x[l]);
     }
 }
 

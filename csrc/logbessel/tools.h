@@ -294,5 +294,54 @@ LOGBESSEL_INLINE double hypot_pos(double v, double x) {
     return m * sqrt(fma(t, t, 1.0));
 }
 
+// ---------------------------------------------------------------------------------------
+// Numbers with an extended exponent, m 2^e (m = 0 or 1/2 <= |m| < 1, |e| <= XD_EMAX): for
+// the few scalar formulas whose terms can leave the double range although the result does
+// not (iv_ratio at negative orders: K_a/I_a spans e^{+-1e5} at tiny x). Not for hot loops.
+// ---------------------------------------------------------------------------------------
+struct xdouble {
+    double m;
+    int e;
+};
+
+constexpr int XD_EMAX = 1 << 21;  // beyond any product of a few doubles; inf/NaN kept in m
+
+LOGBESSEL_INLINE xdouble xd_norm(double m, int e) {
+    if (m == 0.0 || is_nan(m) || is_inf(m)) return {m, 0};
+    int k;
+    m = frexp(m, &k);
+    e += k;
+    e = e > XD_EMAX ? XD_EMAX : (e < -XD_EMAX ? -XD_EMAX : e);
+    return {m, e};
+}
+LOGBESSEL_INLINE xdouble xd(double x) { return xd_norm(x, 0); }
+LOGBESSEL_INLINE xdouble xd_mul(xdouble a, xdouble b) { return xd_norm(a.m * b.m, a.e + b.e); }
+LOGBESSEL_INLINE xdouble xd_div(xdouble a, xdouble b) { return xd_norm(a.m / b.m, a.e - b.e); }
+LOGBESSEL_INLINE xdouble xd_add(xdouble a, xdouble b) {
+    if (a.m == 0.0) return b;
+    if (b.m == 0.0) return a;
+    if (a.e < b.e) {
+        const xdouble t = a;
+        a = b;
+        b = t;
+    }
+    const int d = a.e - b.e;  // >= 0
+    if (d > 110) return a;    // b below half an ulp of a
+    return xd_norm(a.m + ldexp(b.m, -d), a.e);
+}
+LOGBESSEL_INLINE xdouble xd_neg(xdouble a) { return {-a.m, a.e}; }
+LOGBESSEL_INLINE double xd_value(xdouble a) { return ldexp(a.m, a.e); }  // rounded once
+
+// e^d as m 2^e: d = k log 2 + r with |r| <= log(2)/2, log 2 in two parts (|k| <= 2^20 keeps
+// k LN2_LO exact enough: the error of r stays below 1e-16); beyond, 0 or the largest value.
+LOGBESSEL_INLINE xdouble xd_exp(double d) {
+    if (is_nan(d)) return {d, 0};
+    if (d < -7.0e5) return {0.0, 0};
+    if (d > 7.0e5) return {0.5, XD_EMAX};
+    const double k = nearbyint(d * 1.4426950408889634);  // d / log 2
+    const double r = fma(-k, LN2, d) - k * LN2_LO;
+    return xd_norm(exp(r), int(k));
+}
+
 }  // namespace detail
 }  // namespace logbessel

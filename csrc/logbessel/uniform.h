@@ -46,8 +46,10 @@ LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {
         const double a = v / x;
         return log1p(a + a * (a / (1.0 + r / x)));
     }
-    if (x > v * 1e-290) return log((v + r) / x);
-    return log(v + r) - log(x);
+    // (v + r)/x as 2 ((v/2 + r/2)/x): the same rounding, and v + r cannot overflow
+    if (x > v * 1e-290) return log(2.0 * ((0.5 * v + 0.5 * r) / x));
+    const double s = v + r;
+    return (s < inf_value() ? log(s) : log(0.5 * v + 0.5 * r) + LN2) - log(x);
 }
 
 // F = v eta(z), z = x/v, inside the band: eta(z) = (z - z0) Q(z) (eta_coeffs.h), with x/v,
@@ -96,7 +98,8 @@ LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double
     // quotient may not (the scalings by 2 are exact)
     const double A = log_lane(small ? one_y.hi : 2.0 * ((0.5 * v + 0.5 * r) / x), small ? one_y.lo : 0.0);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
-    return sign * (r - v * A) - (half_log_r - c) + corr;
+    // r - v A with one rounding: v A alone overflows for v near DBL_MAX where F does not
+    return sign * fma(-v, A, r) - (half_log_r - c) + corr;
 }
 
 // Leading term plus the Debye correction corr (see above), for v >= 0, x > 0,
@@ -141,8 +144,8 @@ LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign,
         return sign * F - (hl - c) + corr;
     }
     if (in_f_band(v, x)) return debye_leading_band(v, x, r, half_log_r, sign, corr, debye_exponent_band(v, x));
-    const double A = log(v + r) - log(x);  // x <= v 1e-290: (v + r)/x would overflow
-    return sign * (r - v * A) - (half_log_r - c) + corr;
+    const double A = asinh_ratio(v, x, r);  // x <= v 1e-290: (v + r)/x would overflow
+    return sign * fma(-v, A, r) - (half_log_r - c) + corr;
 }
 
 // The logarithms of the Debye correction factors of I (lI) and K (lK):
