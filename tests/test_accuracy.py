@@ -164,3 +164,38 @@ def test_iv_ratio_complement_against_certified():
     assert np.median(err) <= 1.0 and err.max() <= 3.0, (np.median(err), err.max(), v[np.argmax(err)], x[np.argmax(err)])
     # where the ratio is close to 1, 1 - iv_ratio would lose digits that this keeps
     assert lb.iv_ratio_complement(1.0, 1e8) == pytest.approx(0.5e-8 + 0.125e-16, rel=4 * EPS64)
+
+
+# The edges of the double range (tables *_edge, generate.py: _edge_points): subnormal and
+# tiny x with orders of every kind, and max(|v|, x) from 1e280 to DBL_MAX (references from
+# the asymptotic expansions in arb with their truncation error in the ball). Before the
+# fixes: log_kv(0.5, 5e-324) = 407.8 (true 372.45), iv_ratio(1e308, 1e307) = 0,
+# iv_ratio(1e308, 1e308) = NaN, log_iv(1.72e307, 5.66e302) = -inf, the complement NaN for
+# x < |v| 1e-308 at negative orders, iv_ratio(-5.9e-302, 1.8e-246) 328 eps.
+EDGE_BUDGET = {  # (tiny x, top of the range) max in eps; measured 1.23/1.47, 1.28/1.03, 2.85/1.36, 1.01/1.27
+    "log_iv_edge": (1.5, 1.5),
+    "log_kv_edge": (1.5, 1.5),
+    "iv_ratio_edge": (3.0, 1.5),
+    "iv_ratio_complement_edge": (1.5, 1.5),
+}
+
+
+@pytest.mark.parametrize("table,fn,kind", [
+    ("log_iv_edge", lb.log_iv, "log"),
+    ("log_kv_edge", lb.log_kv, "log"),
+    ("iv_ratio_edge", lb.iv_ratio, "rel"),
+    ("iv_ratio_complement_edge", lb.iv_ratio_complement, "rel"),
+])
+def test_edges_of_the_range_against_certified(table, fn, kind):
+    v, x, hi, lo, _ = load(table)
+    f = fn(v, x)
+    err = (log_error(f, hi, lo) if kind == "log" else rel_error(f, hi, lo)) / EPS64
+    top = np.maximum(np.abs(v), x) >= 1e280
+    assert top.sum() > 100 and (~top).sum() > 100, "the table must cover both edges"
+    assert (x[~top] < 2.2250738585072014e-308).sum() >= 20, "subnormal x must be covered"
+    for mask, budget, name in [(~top, EDGE_BUDGET[table][0], "tiny x"), (top, EDGE_BUDGET[table][1], "top")]:
+        e = err[mask]
+        worst = np.argmax(e)
+        assert e.max() <= budget, (f"{name}: max {e.max():.3g} eps at v={v[mask][worst]!r}, "
+                                   f"x={x[mask][worst]!r}")
+        assert np.median(e) <= BUDGET_MEDIAN

@@ -948,6 +948,134 @@ def table_vmf_lognorm():
     return _write("vmf_lognorm", "p,kappa,ref_hi,ref_lo,method", rows, skipped)
 
 
+# ---------------------------------------------------------------------------
+# Edges of the double range: subnormal and tiny x, and max(|v|, x) up to DBL_MAX
+# ---------------------------------------------------------------------------
+
+DBL_MAX = float.fromhex("0x1.fffffffffffffp+1023")
+TOP = 1e280        # from here on, the asymptotic forms below (arb's bessel_i/k give no finite ball)
+TOP_PREC = 2400    # V - 1 is exact in arb for V < 2^1024
+
+
+def _top_log_bessel(V, X, sign):
+    """log I_V(X) (sign +1) or log K_V(X) (sign -1) for max(V, X) >= TOP as an arb ball
+    whose radius includes the truncation error.
+
+    V >= 1e100: the uniform expansion (DLMF 10.41.3, 10.41.4) with u_1, u_2; by the error
+    bounds of DLMF 10.41(iv) the remainder of 1 + u_1/V + u_2/V^2 is below
+    2 exp(2 V(u_1)/V) V(u_3)/V^3, V(u_k) the variation of u_k on [0, 1] (u_3's is below
+    30), so the radius 100/V^3 covers it (< 1e-840 here).
+    V < 1e100 (so X >= TOP and V^2/X < 1e-80): Hankel's expansions (DLMF 10.40.1, 10.40.2)
+    with a_1, a_2; the remainder is of the order of the next term a_3(V)/X^3 (DLMF 10.40(ii)),
+    and the radius 10 (4V^2 + 25)^3 / (3072 X^3) (ten times its size) covers it; I's
+    exponentially small second part, e^{-2X} relative, is far below that."""
+    pi = arb.pi()
+    if V >= arb(1e100):
+        z = X / V
+        s = (1 + z * z).sqrt()
+        eta = s + (z / (1 + s)).log()
+        p = 1 / s
+        u1 = (3 * p - 5 * p ** 3) / 24
+        u2 = (81 * p ** 2 - 462 * p ** 4 + 385 * p ** 6) / 1152
+        rad = arb(0, 100) / V ** 3
+        if sign > 0:
+            return (-(2 * pi * V).log() / 2 + V * eta - (1 + z * z).log() / 4
+                    + (1 + u1 / V + u2 / V ** 2 + rad).log())
+        return ((pi / (2 * V)).log() / 2 - V * eta - (1 + z * z).log() / 4
+                + (1 - u1 / V + u2 / V ** 2 + rad).log())
+    mu = 4 * V * V
+    a1 = (mu - 1) / (8 * X)
+    a2 = (mu - 1) * (mu - 9) / (2 * (8 * X) ** 2)
+    rad = arb(0, 10) * (mu + 25) ** 3 / (3072 * X ** 3)
+    if sign > 0:
+        return X - (2 * pi * X).log() / 2 + (1 - a1 + a2 + rad).log()
+    return -X + (pi / (2 * X)).log() / 2 + (1 + a1 + a2 + rad).log()
+
+
+def _top_ball(kind, v, x):
+    ctx.prec = TOP_PREC
+    V, X = arb(abs(v)), arb(x)
+    if kind == "i":       # |v| >= TOP is an integer: I_{-n} = I_n
+        return _top_log_bessel(V, X, 1)
+    if kind == "k":
+        return _top_log_bessel(V, X, -1)
+    W = abs(arb(v) - 1)   # I_v/I_{v-1}, v > 0 or a (large) integer
+    lr = _top_log_bessel(V, X, 1) - _top_log_bessel(W, X, 1)
+    return lr.exp() if kind == "ratio" else 1 - lr.exp()
+
+
+def _edge_eval(kind):
+    plain = {"i": eval_log_i, "k": eval_log_k, "ratio": eval_ratio,
+             "complement": eval_ratio_complement}[kind]
+
+    def evaluate(v, x):
+        if kind == "i" and v < 0 and v != int(v) and max(abs(v), x) < TOP:
+            c, _ = eval_log_i_neg(v, x)
+            if c is None:
+                raise Uncertified("I_v(x) < 0 certified: log_iv is NaN there (log_iv_neg table)")
+        elif max(abs(v), x) < TOP:
+            c = plain(v, x)
+        else:
+            ball = _top_ball(kind, v, x)
+            if not (ball.is_finite() and _rel_ok(ball)):
+                raise Uncertified("asymptotic form not tight")
+            c = Certified(ball, "asymptotic:%d" % TOP_PREC)
+        if abs(c.ball.mid()) > arb(DBL_MAX):
+            raise Uncertified("value beyond the float64 range")
+        return c
+    return evaluate
+
+
+def _edge_points(rng, kind):
+    """Subnormal and tiny x with orders of every kind (half-integers of both signs, where
+    Temme's series meets mu = -1/2, integers, tiny orders, random), and the top of the
+    range: v or x from 1e280 to DBL_MAX, DBL_MAX itself."""
+    pts = []
+    orders = []
+    for k in range(31):
+        orders += [k + 0.5, -(k + 0.5), float(k), -float(k)]
+    for _ in range(40):
+        orders.append(uniform(rng, -40.0, 40.0))
+        orders.append(signed_loguniform(rng, 1e-300, 1e-3))
+        k = rng.randint(0, 30) + 0.5
+        orders.append((k + signed_loguniform(rng, 1e-12, 1e-3)) * (1 if rng.random() < 0.5 else -1))
+    for v in orders:
+        pts.append((v, loguniform(rng, 5e-324, 2.2250738585072014e-308)))
+        pts.append((v, loguniform(rng, 1e-308, 1e-200)))
+    pts += [(0.5, 5e-324), (-100.3, 1e-306), (-5.945189205872773e-302, 1.795177821370555e-246)]
+    for _ in range(100):
+        pts.append((loguniform(rng, TOP, DBL_MAX), loguniform(rng, 1e-300, DBL_MAX)))
+        pts.append((loguniform(rng, 1e-3, DBL_MAX), loguniform(rng, TOP, DBL_MAX)))
+    for _ in range(30):                        # both near the top, x ~ v
+        v = loguniform(rng, 1e300, DBL_MAX)
+        pts.append((v, min(DBL_MAX, v * uniform(rng, 0.05, 4.0))))
+    pts += [(DBL_MAX, DBL_MAX), (DBL_MAX, 1.0), (1.0, DBL_MAX), (3e300, DBL_MAX), (1e308, 1e307),
+            (1e308, 1e308), (0.25, DBL_MAX), (1.724956616186068e307, 5.6583558937851564e302)]
+    if kind in ("i", "k"):
+        pts += [(-v, x) for v, x in pts if v >= TOP][:60]
+    if kind in ("ratio", "complement"):
+        # negative non-integer orders near a zero of I_v or I_{v-1} are ill-conditioned:
+        # tested in the iv_ratio_neg tables, not here
+        pts = [(v, x) for v, x in pts if v > 0 or v == int(v) or abs(v) < 1e-200]
+    return pts
+
+
+def _normal_ratio(hi):
+    # a ratio or complement (never 0 for 0 < x < inf) below 2^-1022 has no relative accuracy
+    # left in float64
+    if abs(hi) < 2.0 ** -1022:
+        return "value is subnormal or 0 in float64 (< 2^-1022)"
+    return None
+
+
+def table_edge(kind, table, seed):
+    def run():
+        rng = random.Random(seed)
+        keep = _normal_ratio if kind in ("ratio", "complement") else None
+        return _run_vx_table(table, _edge_points(rng, kind), _edge_eval(kind), value_filter=keep)
+    return run
+
+
 TABLES = {
     "log_iv": table_log_iv,
     "log_iv_f32": table_log_iv_f32,
@@ -960,6 +1088,10 @@ TABLES = {
     "log_iv_neg": table_log_iv_neg,
     "vmf_kappa": table_vmf_kappa,
     "vmf_lognorm": table_vmf_lognorm,
+    "log_iv_edge": table_edge("i", "log_iv_edge", 20261202),
+    "log_kv_edge": table_edge("k", "log_kv_edge", 20261203),
+    "iv_ratio_edge": table_edge("ratio", "iv_ratio_edge", 20261204),
+    "iv_ratio_complement_edge": table_edge("complement", "iv_ratio_complement_edge", 20261205),
 }
 
 
