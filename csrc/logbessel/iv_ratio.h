@@ -153,6 +153,14 @@ LOGBESSEL_INLINE double iv_ratio_pos(double v, double x) {
     return exp(iv_log_ratio_uniform(v, x));
 }
 
+// I_{v-1}(x)/I_v(x) for v >= 1, 0 < x < inf (integer orders <= 0 through I_{-n} = I_n). In
+// region 1 with x < 1 directly as (2v + t)/x, the fraction turned over: the ratio itself,
+// ~x/(2v), is subnormal for tiny x, and its reciprocal would lose the bits it lost.
+LOGBESSEL_INLINE double iv_ratio_inverse_pos(double v, double x) {
+    if (x < 1.0 && iv_ratio_region(v, x) == 1) return 2.0 * ((v + 0.5 * iv_ratio_cf_tail_small(v, x)) / x);
+    return 1.0 / iv_ratio_pos(v, x);
+}
+
 // 1 - I_v(x)/I_{v-1}(x) for 0 < v < 1 and x >= HANKEL_COMPLEMENT_X = 20, from Hankel's expansions
 // (DLMF 10.40.1, 10.40.2) instead of the uniform ones. Near v = 1/2 the complement is
 // (2v - 1)/(2x) + 2 e^{-2x} + ...: the orders v and v - 1 have nearly equal squares, so
@@ -224,7 +232,7 @@ LOGBESSEL_INLINE double iv_ratio(double v, double x) {
     if (x == 0.0) return detail::is_integer(v) ? inf_value() : -0.0;
     // integer v = -n: I_{-n}/I_{-n-1} = I_n/I_{n+1} (DLMF 10.27.1), the reciprocal of a ratio
     // of order n + 1 >= 1
-    if (detail::is_integer(v)) return 1.0 / detail::iv_ratio_pos(1.0 - v, x);
+    if (detail::is_integer(v)) return detail::iv_ratio_inverse_pos(1.0 - v, x);
     return detail::iv_ratio_neg(v, x);  // other v < 0 (derivatives.h)
 }
 
@@ -269,7 +277,9 @@ LOGBESSEL_INLINE double iv_ratio_complement(double v, double x) {
     if (x > 0.0 && x != inf_value() && !is_inf(v)) {
         if (v > 0.0) return detail::iv_ratio_complement_pos(v, x);
         if (!detail::is_integer(v)) return detail::iv_ratio_complement_neg(v, x);
-        return -detail::iv_ratio_complement_pos(1.0 - v, x) / detail::iv_ratio_pos(1.0 - v, x);
+        const double b = 1.0 - v, c = detail::iv_ratio_complement_pos(b, x);
+        if (x < 1.0 && detail::iv_ratio_region(b, x) == 1) return -c * detail::iv_ratio_inverse_pos(b, x);
+        return -c / detail::iv_ratio_pos(b, x);
     }
     return 1.0 - iv_ratio(v, x);
 }
