@@ -649,3 +649,52 @@ def test_gpu_rvs(p, kappa, n):
     mu_hat, k_hat = vmf.fit(Xg)
     r_expected, se = _expected_rbar(p, kappa, n)
     assert abs(float(vmf.mean_resultant_length(p, k_hat)) - r_expected) < 5 * se
+
+
+# --------------------------------------------------------------------------------------
+# the sampler at the top of the range (Wood's envelope without overflow)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("p", [2, 3, 5, 2048])
+@pytest.mark.parametrize("kappa", [1e308, float(np.finfo(np.float64).max)])
+def test_rvs_huge_kappa_terminates_and_is_right(p, kappa):
+    # Before: 2 kappa + hypot(2 kappa, p - 1) overflowed above ~4.5e307 and Wood's test was
+    # never true (rvs never returned for p != 3).
+    mu = _random_mu(p, 3)
+    X = vmf.VonMisesFisher(mu, kappa).rvs(50, random_state=1)
+    assert X.shape == (50, p) and np.all(np.isfinite(X))
+    assert np.max(np.abs(np.linalg.norm(X, axis=1) - 1)) < 1e-13
+    assert np.max(np.abs(X - mu)) < 1e-13
+    # the cosine itself: kappa (1 - w) ~ Gamma((p-1)/2) up to O(p/kappa)
+    n, a = 20000, (p - 1) / 2
+    draws = vmf._Draws(np, 7)
+    t = vmf._p3_w(kappa, n, draws) if p == 3 else vmf._wood_w(float(p), kappa, n, draws)
+    s = (t * 2.0 ** 1000) * (kappa * 2.0 ** -1000)     # kappa t without underflow
+    assert np.all(s > 0) and np.all(np.isfinite(s))
+    assert abs(s.mean() - a) < 5 * math.sqrt(a / n)
+    assert abs(s.var() / a - 1) < 5 * math.sqrt(2 / n) * (1 + 3 / a)
+
+
+def test_wood_envelope_has_no_overflow_and_rounds_well():
+    big = float(np.finfo(np.float64).max)
+    for p in (2.0, 5.0, 2048.0):
+        for k in (0.0, 1e-300, 1.0, p - 1, p, 1e300, 2.0 ** 901, big):
+            b, kb, bs, e = vmf._wood_envelope(p, k)
+            assert 0 < b <= 1 and 0 <= kb < p and math.isfinite(bs)
+            assert bs == pytest.approx(math.ldexp(b, e), rel=1e-15) or b < 1e-290
+            if k > 0:  # kb = k (p-1) / (2k + sqrt(4k^2 + (p-1)^2)), tending to (p-1)/4
+                ref = (p - 1) / (2 + math.hypot(2, (p - 1) / k)) if k > p else k * b
+                assert kb == pytest.approx(ref, rel=1e-15)
+        assert vmf._wood_envelope(p, big)[1] == pytest.approx((p - 1) / 4, rel=1e-15)
+
+
+def test_wood_loop_is_bounded(monkeypatch):
+    # a broken acceptance test (here: every uniform is 1, log U = 0 > any log-ratio away from
+    # the mode) ends in a clear error after the bound instead of spinning
+    class Ones(vmf._Draws):
+        def uniform(self, m):
+            return np.ones(m)
+    monkeypatch.setattr(vmf, "_WOOD_MAX_ROUNDS", 5)
+    with pytest.raises(RuntimeError, match=r"accepted no proposal for \d+ of 10 draws in 5 "
+                                           r"rounds \(p = 5, kappa = 1000.0\)"):
+        vmf._wood_w(5.0, 1000.0, 10, Ones(np, 0))
