@@ -734,3 +734,27 @@ def test_entropy_large_kappa_limit():
         assert max(c) - min(c) < 1e-12 * max(1.0, abs(hs[-1]))
     assert vmf.VonMisesFisher(np.eye(3)[0], 1e20).entropy() == pytest.approx(
         -43.21382479347157, rel=4e-16)
+
+
+# --------------------------------------------------------------------------------------
+# pickling (multiprocessing)
+# --------------------------------------------------------------------------------------
+
+
+def test_pickle_round_trip():
+    import copy
+    import pickle
+    d = vmf.VonMisesFisher(_random_mu(7, 1), 12.5, seed=3)
+    for proto in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        e = pickle.loads(pickle.dumps(d, protocol=proto))
+        assert isinstance(e, vmf.VonMisesFisher) and repr(e) == repr(d)
+        assert np.array_equal(e.mu, d.mu) and e.dim == d.dim and e.kappa == d.kappa
+        assert e.entropy() == d.entropy() and np.array_equal(e.mean(), d.mean())
+        x = d.rvs(4, random_state=0)
+        assert np.array_equal(e.logpdf(x), d.logpdf(x))
+        assert np.array_equal(e.rvs(3, random_state=5), d.rvs(3, random_state=5))
+    # the generator travels with its state: copies continue the same stream
+    d.rvs(2)
+    c, f = copy.deepcopy(d), pickle.loads(pickle.dumps(d))
+    a = d.rvs(3)
+    assert np.array_equal(c.rvs(3), a) and np.array_equal(f.rvs(3), a)

@@ -76,6 +76,13 @@ def _namespace(*args):
     return np
 
 
+def _namespace_by_name(name):
+    if name == "cupy":
+        import cupy
+        return cupy
+    return np
+
+
 def _out_dtype(*args):
     """float32 when every array argument is float32 (Python scalars do not count, as in
     NumPy 2's promotion rules); float64 otherwise."""
@@ -854,6 +861,25 @@ class VonMisesFisher:
 
     def __repr__(self):
         return f"VonMisesFisher(p={self.dim}, kappa={self.kappa!r})"
+
+    # Pickling (multiprocessing, copy.deepcopy): the array module is stored by name, the
+    # generator (if one was made) with its state, so a copy continues the same stream.
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_xp"] = "numpy" if self._xp is np else "cupy"
+        draws = state.pop("_draws")
+        state["_rng"] = None if draws is None else draws.rng
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        xp = np if state.pop("_xp") == "numpy" else _namespace_by_name("cupy")
+        rng = state.pop("_rng")
+        self.__dict__.update(state)
+        self._xp = xp
+        self._draws = None
+        if rng is not None:
+            self._draws = _Draws(xp, rng)
 
     @property
     def random_state(self):
