@@ -758,3 +758,26 @@ def test_pickle_round_trip():
     c, f = copy.deepcopy(d), pickle.loads(pickle.dumps(d))
     a = d.rvs(3)
     assert np.array_equal(c.rvs(3), a) and np.array_equal(f.rvs(3), a)
+
+
+# --------------------------------------------------------------------------------------
+# weights whose sum overflows
+# --------------------------------------------------------------------------------------
+
+
+def test_fit_weights_that_overflow_when_summed():
+    X = vmf.VonMisesFisher(_random_mu(4, 2), 10.0).rvs(50, random_state=1)
+    mu0, k0 = vmf.fit(X)
+    for w in (np.full(50, 1e308), np.full(50, 5e-324), np.linspace(1e300, 1.7e308, 50)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            mu, k = vmf.fit(X, weights=w)
+        if w[0] == w[-1]:
+            assert k == pytest.approx(k0, rel=1e-14) and np.allclose(mu, mu0, rtol=1e-14)
+        assert math.isfinite(k) and np.all(np.isfinite(mu))
+    for bad in (np.inf, np.nan, -1.0):
+        w = np.ones(50)
+        w[7] = bad
+        with pytest.raises(ValueError, match=r"fit: weights must be finite and >= 0; "
+                                             r"weights\[7\] = "):
+            vmf.fit(X, weights=w)

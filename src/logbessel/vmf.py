@@ -424,6 +424,9 @@ def _as_data(X, where):
 
 
 def _check_weights(xp, weights, n, where):
+    """(w / max(w), sum of w / max(w), max(w)) after the checks. Only relative weights
+    matter to the fit, and divided by their maximum they are <= 1, so neither their sum nor
+    the weighted sum of the rows can overflow (weights of 1e308 each gave kappa = NaN)."""
     w = xp.asarray(weights, dtype=xp.float64)
     if w.shape != (n,):
         raise ValueError(f"{where}: weights must have shape (n,) = ({n},); got "
@@ -433,20 +436,24 @@ def _check_weights(xp, weights, n, where):
         i = int(xp.argmax(bad))
         raise ValueError(f"{where}: weights must be finite and >= 0; weights[{i}] = "
                          f"{float(w[i]):g}")
-    total = float(w.sum())
-    if total == 0:
+    wmax = float(w.max())
+    if wmax == 0:
         raise ValueError(f"{where}: weights are all zero")
-    return w, total
+    w = w / wmax
+    return w, float(w.sum()), wmax
 
 
 def _summary(X, weights=None, where="fit", progress=None):
-    """(xp, X, w, S = sum w_i x_i, W = sum w_i) after validating X and the weights."""
+    """(xp, X, w, S = sum w_i x_i, W = sum w_i, scale) after validating X and the weights;
+    the weights are divided by their maximum `scale` (1.0 without weights), so the true
+    total weight is W * scale."""
     xp, X = _as_data(X, where)
     n, p = X.shape
-    w, total = (None, float(n)) if weights is None else _check_weights(xp, weights, n, where)
+    w, total, scale = (None, float(n), 1.0) if weights is None \
+        else _check_weights(xp, weights, n, where)
     nsq, S = _resultant(xp, X, w, progress)
     _check_rows(xp, X, nsq, where)
-    return xp, X, w, S, total
+    return xp, X, w, S, total, scale
 
 
 def _all_rows_equal(xp, X, w):
@@ -489,11 +496,13 @@ def fit(X, weights=None, method="mle", *, progress=None):
 
 
 def _fit(X, weights, method, progress=None):
-    """fit() that also returns rbar and the total weight."""
+    """fit() that also returns rbar and the total weight (the sum of the weights as given,
+    inf where that sum overflows; rbar and kappa use the weights divided by their maximum).
+    """
     if method not in FIT_METHODS:
         raise ValueError(f"fit: unknown method {method!r}; choose one of "
                          + ", ".join(repr(m) for m in FIT_METHODS))
-    xp, X, w, S, total = _summary(X, weights, "fit", progress)
+    xp, X, w, S, total, scale = _summary(X, weights, "fit", progress)
     p = X.shape[1]
     length = float(xp.sqrt(S @ S))
     rbar = length / total
@@ -502,19 +511,19 @@ def _fit(X, weights, method, progress=None):
         warnings.warn("fit: the weighted sum of the rows is exactly zero; the mean direction "
                       "is undefined (mu is returned as NaN) and kappa = 0", RuntimeWarning,
                       stacklevel=3)
-        return xp.full(p, xp.nan), 0.0, 0.0, total
+        return xp.full(p, xp.nan), 0.0, 0.0, total * scale
     mu = S / length
     if rbar >= 1.0 - 16 * _EPS:
         if _all_rows_equal(xp, X, w):
             warnings.warn("fit: all rows of X are the same unit vector (rbar = 1); the "
                           "maximum-likelihood kappa is infinite", RuntimeWarning, stacklevel=3)
-            return mu, math.inf, 1.0, total
+            return mu, math.inf, 1.0, total * scale
         rbar = min(rbar, 1.0 - _EPS / 2)  # rounding pushed the mean length to 1
     if method == "mle":
         kappa = float(kappa_mle(rbar, p))
     else:
         kappa = float(_APPROX[method](np.float64(rbar), float(p)))
-    return mu, kappa, rbar, total
+    return mu, kappa, rbar, total * scale
 
 
 # --------------------------------------------------------------------------------------
