@@ -404,10 +404,10 @@ def _check_values(X, name="X"):
             f"{name} / np.linalg.norm({name}, axis=1, keepdims=True)")
 
 
-def _check_weights(weights, X):
+def _check_weights(weights, X, count=True):
     """The weights divided by their maximum (so that no sum of them, or of weighted rows,
     can overflow: only relative weights matter to a fit), and the number of rows whose
-    weight is positive; (None, n) without weights."""
+    weight is positive (None if not `count`); (None, n) without weights."""
     if weights is None:
         return None, X.shape[0]
     n = X.shape[0]
@@ -434,6 +434,8 @@ def _check_weights(weights, X):
     if not float(wmax) > 0:
         raise ValueError("weights must have a positive sum")
     w = w / float(wmax)
+    if not count:
+        return w, None
     if _is_dask(w):
         (positive,) = _compute((w > 0).sum())
     else:
@@ -471,7 +473,7 @@ def fit_dask(X, weights=None, method="mle"):
     if p < 2:
         raise ValueError(f"fit: p = X.shape[1] must be >= 2 (vectors on the sphere "
                          f"S^(p-1)); got p = {p}")
-    w, _ = _check_weights(weights, X)
+    w, _ = _check_weights(weights, X, count=False)
     Xf = X.astype(np.float64)
     norms = da.sqrt((Xf ** 2).sum(axis=1))
     if w is None:
