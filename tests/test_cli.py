@@ -151,7 +151,7 @@ def test_fit_bad_inputs(tmp_path, capsys):
     zero = tmp_path / "z.csv"
     np.savetxt(zero, np.array([[1.0, 0.0], [0.0, 0.0]]), delimiter=",")
     code, _, err = _run(capsys, ["fit", str(zero), "--normalize"])
-    assert code == 2 and "row 1 is all zeros" in err
+    assert code == 2 and f"row 1 (line 2 of {zero}) is all zeros" in err
 
 
 # -- the built-in example ----------------------------------------------------------------
@@ -173,3 +173,163 @@ def test_fit_small_example_options(capsys):
     code, out, _ = _run(capsys, ["fit", "--p", "5", "--n", "2000", "--kappa", "3",
                                  "--seed", "1", "--quiet"])
     assert code == 0 and "p = 5" in out and abs(_kappa_of(out) / 3 - 1) < 0.1
+
+
+# -- reading text and .npy files: no silent loss, the file's own line numbers ------------
+
+def _fit_file(capsys, path, *extra):
+    return _run(capsys, ["fit", str(path), "--no-scipy", "--quiet", *extra])
+
+
+def test_first_line_with_another_column_count_is_an_error(tmp_path, capsys):
+    # it was skipped as if it were a header: one row lost, kappa inf, exit 0
+    f = tmp_path / "f.csv"
+    f.write_text("0.6,0.8\n1,0,0\n")
+    code, out, err = _fit_file(capsys, f)
+    assert code == 2 and out == ""
+    assert err == f"logbessel: error: {f}, line 2: 3 values, but line 1 (the first data " \
+                  f"line) has 2\n"
+
+
+def test_header_is_skipped_only_when_not_numeric_and_said(tmp_path, capsys):
+    f = tmp_path / "h.csv"
+    f.write_text("x,y\n0.6,0.8\n1,0\n")
+    code, out, _ = _fit_file(capsys, f)
+    assert code == 0 and "n = 2 rows, p = 2" in out
+    assert "note:   line 1 is not numeric ('x,y'): read as a header and skipped" in out
+    assert _kappa_of(out) == pytest.approx(vmf.fit(np.array([[0.6, 0.8], [1, 0]]))[1],
+                                           rel=1e-14)
+    # no note without a header; a partly numeric first line is bad data, not a header
+    f.write_text("0.6,0.8\n1,0\n")
+    code, out, _ = _fit_file(capsys, f)
+    assert code == 0 and "note:" not in out and "n = 2 rows" in out
+    f.write_text("0.6,abc\n1,0\n")
+    code, _, err = _fit_file(capsys, f)
+    assert code == 2 and f"{f}, line 1: column 2: 'abc' is not a number" in err
+    # --skiprows skips lines before the header check
+    f.write_text("a title\nx,y\n0.6,0.8\n1,0\n")
+    code, out, _ = _fit_file(capsys, f, "--skiprows", "1")
+    assert code == 0 and "note:   line 2 is not numeric" in out and "n = 2 rows" in out
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("0.6,0.8\n\n# comment\n1,\n", "line 4: column 2: an empty value"),
+    ("0.6,0.8\n0.6,nan\n", "line 2: column 2: 'nan' is not a finite number"),
+    ("0.6,0.8\n1,0\n0,1,\n", "line 3: column 3: an empty value"),
+    ("0.6,0.8\n1\n", "line 2: 1 values, but line 1 (the first data line) has 2"),
+    ("x,y\n0.6,0.8\nz,1\n", "line 3: column 1: 'z' is not a number"),
+    ("0.6,0.8\n1_0,0\n", "line 2: column 1: '1_0' is not a number"),
+    ("# only a comment\n\n", "no data rows"),
+    ("x,y\n", "no data rows"),
+])
+def test_bad_text_reports_the_files_line(tmp_path, capsys, text, msg):
+    f = tmp_path / "bad.csv"
+    f.write_text(text)
+    code, out, err = _fit_file(capsys, f)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert msg in err and str(f) in err
+
+
+def test_line_numbers_across_read_blocks(tmp_path, capsys, monkeypatch, sample):
+    import logbessel.__main__ as cli
+    monkeypatch.setattr(cli, "_TEXT_BLOCK_BYTES", 37)     # lines split across blocks
+    f = tmp_path / "x.txt"
+    lines = ["# made by hand", "c0 c1 c2"] + [" ".join(f"{v:.17g}" for v in r)
+                                             for r in sample[:60, :3]]
+    lines.insert(20, "")
+    lines.insert(31, "   # indented comment")
+    f.write_text("\n".join(lines) + "\n")
+    X, rows, notes = cli._read_text(str(f), None, 0)
+    assert np.array_equal(X, sample[:60, :3])
+    assert notes == ["line 2 is not numeric ('c0 c1 c2'): read as a header and skipped"]
+    assert rows[0] == 3 and rows[17] == 20 and rows[18] == 22 and rows[-1] == len(lines)
+    # a non-unit row is reported with its row index and its line
+    code, _, err = _fit_file(capsys, f)
+    assert code == 2 and "row 0 (line 3 of" in err
+    lines[40] = "1 2 x"
+    f.write_text("\n".join(lines) + "\n")
+    code, _, err = _fit_file(capsys, f)
+    assert code == 2 and "line 41: column 3: 'x' is not a number" in err
+
+
+def test_npy_errors_are_one_line(tmp_path, capsys):
+    z = tmp_path / "z.npy"
+    z.write_bytes(b"")
+    code, _, err = _fit_file(capsys, z)
+    assert code == 2 and err == f"logbessel: error: {z}: empty or truncated .npy file\n"
+    t = tmp_path / "t.npy"
+    np.save(t, np.eye(40))
+    t.write_bytes(t.read_bytes()[:200])                    # header, then too little data
+    code, _, err = _fit_file(capsys, t)
+    assert code == 2 and err.startswith(f"logbessel: error: {t}: not a readable .npy file")
+    assert err.count("\n") == 1
+
+
+def test_nul_file_is_rejected_at_once_in_bounded_memory(tmp_path, capsys, monkeypatch):
+    import tracemalloc
+
+    import logbessel.__main__ as cli
+    monkeypatch.setattr(cli, "_TEXT_BLOCK_BYTES", 1 << 20)
+    f = tmp_path / "nul.csv"
+    with open(f, "wb") as fh:
+        fh.truncate(8 << 20)                               # 8 MB of NUL bytes
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"nul.csv, line 1: contains a NUL byte; this "
+                                             r"is not a text table"):
+            cli._read_text(str(f), ",", 0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 << 20          # one block, not the file (np.loadtxt: ~9x the file)
+    code, _, err = _fit_file(capsys, f)
+    assert code == 2 and "contains a NUL byte" in err and err.count("\n") == 1
+    f.write_bytes(b"0.6,0.8\n1,0\n0,1\x00\n")
+    code, _, err = _fit_file(capsys, f)
+    assert code == 2 and "nul.csv, line 3: contains a NUL byte" in err
+
+
+def test_text_memory_is_a_small_multiple_of_the_data(tmp_path, monkeypatch):
+    import tracemalloc
+
+    import logbessel.__main__ as cli
+    monkeypatch.setattr(cli, "_TEXT_BLOCK_BYTES", 1 << 18)
+    X = np.random.default_rng(0).standard_normal((10000, 8))
+    f = tmp_path / "big.csv"
+    np.savetxt(f, X, delimiter=",", fmt="%.17g")
+    tracemalloc.start()
+    try:
+        Y, _, _ = cli._read_text(str(f), ",", 0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(X, Y)
+    # the values (8 bytes each, grown in place), the row-to-line map and a few blocks
+    assert peak < 2.5 * X.nbytes + 8 * (1 << 18), (peak, X.nbytes)
+
+
+def test_out_of_memory_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    import logbessel.__main__ as cli
+
+    def no_memory(*args):
+        raise MemoryError
+    monkeypatch.setattr(cli, "_read_text", no_memory)
+    f = tmp_path / "x.csv"
+    f.write_text("0.6,0.8\n")
+    code, out, err = _fit_file(capsys, f)
+    assert code == 2 and out == ""
+    assert err.startswith("logbessel: error: out of memory") and err.count("\n") == 1
+
+
+def test_weights_file_with_header_and_overflowing_sum(tmp_path, capsys, sample):
+    path = tmp_path / "x.npy"
+    np.save(path, sample)
+    wpath = tmp_path / "w.csv"
+    wpath.write_text("weight\n" + "1e308\n" * sample.shape[0])
+    code, out, _ = _fit_file(capsys, path, "--weights", str(wpath))
+    assert code == 0 and "note:   weights: line 1 is not numeric" in out
+    assert _kappa_of(out) == pytest.approx(vmf.fit(sample)[1], rel=1e-13)
+    assert "total weight inf" in out
+    wpath.write_text("1\n" * (sample.shape[0] - 1) + "-1\n")
+    code, _, err = _fit_file(capsys, path, "--weights", str(wpath))
+    assert code == 2 and "weights must be finite and >= 0; weights[299] = -1" in err

@@ -649,3 +649,135 @@ def test_gpu_rvs(p, kappa, n):
     mu_hat, k_hat = vmf.fit(Xg)
     r_expected, se = _expected_rbar(p, kappa, n)
     assert abs(float(vmf.mean_resultant_length(p, k_hat)) - r_expected) < 5 * se
+
+
+# --------------------------------------------------------------------------------------
+# the sampler at the top of the range (Wood's envelope without overflow)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("p", [2, 3, 5, 2048])
+@pytest.mark.parametrize("kappa", [1e308, float(np.finfo(np.float64).max)])
+def test_rvs_huge_kappa_terminates_and_is_right(p, kappa):
+    # Before: 2 kappa + hypot(2 kappa, p - 1) overflowed above ~4.5e307 and Wood's test was
+    # never true (rvs never returned for p != 3).
+    mu = _random_mu(p, 3)
+    X = vmf.VonMisesFisher(mu, kappa).rvs(50, random_state=1)
+    assert X.shape == (50, p) and np.all(np.isfinite(X))
+    assert np.max(np.abs(np.linalg.norm(X, axis=1) - 1)) < 1e-13
+    assert np.max(np.abs(X - mu)) < 1e-13
+    # the cosine itself: kappa (1 - w) ~ Gamma((p-1)/2) up to O(p/kappa)
+    n, a = 20000, (p - 1) / 2
+    draws = vmf._Draws(np, 7)
+    t = vmf._p3_w(kappa, n, draws) if p == 3 else vmf._wood_w(float(p), kappa, n, draws)
+    s = (t * 2.0 ** 1000) * (kappa * 2.0 ** -1000)     # kappa t without underflow
+    assert np.all(s > 0) and np.all(np.isfinite(s))
+    assert abs(s.mean() - a) < 5 * math.sqrt(a / n)
+    assert abs(s.var() / a - 1) < 5 * math.sqrt(2 / n) * (1 + 3 / a)
+
+
+def test_wood_envelope_has_no_overflow_and_rounds_well():
+    big = float(np.finfo(np.float64).max)
+    for p in (2.0, 5.0, 2048.0):
+        for k in (0.0, 1e-300, 1.0, p - 1, p, 1e300, 2.0 ** 901, big):
+            b, kb, bs, e = vmf._wood_envelope(p, k)
+            assert 0 < b <= 1 and 0 <= kb < p and math.isfinite(bs)
+            assert bs == pytest.approx(math.ldexp(b, e), rel=1e-15) or b < 1e-290
+            if k > 0:  # kb = k (p-1) / (2k + sqrt(4k^2 + (p-1)^2)), tending to (p-1)/4
+                ref = (p - 1) / (2 + math.hypot(2, (p - 1) / k)) if k > p else k * b
+                assert kb == pytest.approx(ref, rel=1e-15)
+        assert vmf._wood_envelope(p, big)[1] == pytest.approx((p - 1) / 4, rel=1e-15)
+
+
+def test_wood_loop_is_bounded(monkeypatch):
+    # a broken acceptance test (here: every uniform is 1, log U = 0 > any log-ratio away from
+    # the mode) ends in a clear error after the bound instead of spinning
+    class Ones(vmf._Draws):
+        def uniform(self, m):
+            return np.ones(m)
+    monkeypatch.setattr(vmf, "_WOOD_MAX_ROUNDS", 5)
+    with pytest.raises(RuntimeError, match=r"accepted no proposal for \d+ of 10 draws in 5 "
+                                           r"rounds \(p = 5, kappa = 1000.0\)"):
+        vmf._wood_w(5.0, 1000.0, 10, Ones(np, 0))
+
+
+# --------------------------------------------------------------------------------------
+# entropy against arb (tests/reference/vmf_entropy.csv, generate_vmf_entropy.py)
+# --------------------------------------------------------------------------------------
+
+ENTROPY_BUDGET = 16.0   # eps of max(1, |H|); measured max 12.7 (p = 2, kappa = 23, the
+                        # direct form below r = 24), 1.2 for p >= 2048. Before: error 1.0
+                        # (0.0 returned) from kappa ~ 1e17, 4.3e-12 relative at p = 3, 1e6
+
+
+def test_entropy_reference_table():
+    p, k, hi, lo, _ = load("vmf_entropy")
+    assert len(p) > 400 and set(np.unique(p)) == {2.0, 3.0, 10.0, 2048.0, 1e6}
+    assert k.min() <= 1e-3 and k.max() == np.finfo(np.float64).max
+    got = np.array([vmf.VonMisesFisher(np.eye(2)[0], kk).entropy() if pp == 2 else
+                    vmf._entropy(pp, kk) for pp, kk in zip(p, k)])
+    err = log_error(got, hi, lo) / EPS64
+    worst = int(np.argmax(err))
+    assert err[worst] <= ENTROPY_BUDGET, (p[worst], k[worst], err[worst])
+    big = np.abs(hi) >= 1       # relative error where H is not near its zero
+    assert rel_error(got, hi, lo)[big].max() <= ENTROPY_BUDGET * EPS64
+
+
+def test_entropy_large_kappa_limit():
+    # H = (p-1)/2 (1 - log kappa) + log(2 pi^((p+1)/2) / Gamma((p-1)/2)) - ... : for
+    # kappa >> p, H + (p-1)/2 log kappa tends to a constant; the point p = 3,
+    # kappa = 1e20 (true -43.2138...) and the top of the range stay finite and ordered
+    for p in (2, 3, 5, 2048):
+        mu = np.eye(p)[0]
+        hs = [vmf.VonMisesFisher(mu, k).entropy() for k in (1e20, 1e100, 1e300, 1.7e308)]
+        assert all(math.isfinite(h) for h in hs) and hs == sorted(hs, reverse=True)
+        c = [h + (p - 1) / 2 * math.log(k) for h, k in zip(hs, (1e20, 1e100, 1e300))]
+        assert max(c) - min(c) < 1e-12 * max(1.0, abs(hs[-1]))
+    assert vmf.VonMisesFisher(np.eye(3)[0], 1e20).entropy() == pytest.approx(
+        -43.21382479347157, rel=4e-16)
+
+
+# --------------------------------------------------------------------------------------
+# pickling (multiprocessing)
+# --------------------------------------------------------------------------------------
+
+
+def test_pickle_round_trip():
+    import copy
+    import pickle
+    d = vmf.VonMisesFisher(_random_mu(7, 1), 12.5, seed=3)
+    for proto in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        e = pickle.loads(pickle.dumps(d, protocol=proto))
+        assert isinstance(e, vmf.VonMisesFisher) and repr(e) == repr(d)
+        assert np.array_equal(e.mu, d.mu) and e.dim == d.dim and e.kappa == d.kappa
+        assert e.entropy() == d.entropy() and np.array_equal(e.mean(), d.mean())
+        x = d.rvs(4, random_state=0)
+        assert np.array_equal(e.logpdf(x), d.logpdf(x))
+        assert np.array_equal(e.rvs(3, random_state=5), d.rvs(3, random_state=5))
+    # the generator travels with its state: copies continue the same stream
+    d.rvs(2)
+    c, f = copy.deepcopy(d), pickle.loads(pickle.dumps(d))
+    a = d.rvs(3)
+    assert np.array_equal(c.rvs(3), a) and np.array_equal(f.rvs(3), a)
+
+
+# --------------------------------------------------------------------------------------
+# weights whose sum overflows
+# --------------------------------------------------------------------------------------
+
+
+def test_fit_weights_that_overflow_when_summed():
+    X = vmf.VonMisesFisher(_random_mu(4, 2), 10.0).rvs(50, random_state=1)
+    mu0, k0 = vmf.fit(X)
+    for w in (np.full(50, 1e308), np.full(50, 5e-324), np.linspace(1e300, 1.7e308, 50)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            mu, k = vmf.fit(X, weights=w)
+        if w[0] == w[-1]:
+            assert k == pytest.approx(k0, rel=1e-14) and np.allclose(mu, mu0, rtol=1e-14)
+        assert math.isfinite(k) and np.all(np.isfinite(mu))
+    for bad in (np.inf, np.nan, -1.0):
+        w = np.ones(50)
+        w[7] = bad
+        with pytest.raises(ValueError, match=r"fit: weights must be finite and >= 0; "
+                                             r"weights\[7\] = "):
+            vmf.fit(X, weights=w)

@@ -433,3 +433,70 @@ def test_exported_from_vmf():
     if not hasattr(vmf, "VonMisesFisherMixture"):
         pytest.skip("logbessel.vmf does not re-export VonMisesFisherMixture yet")
     assert vmf.VonMisesFisherMixture is VonMisesFisherMixture
+
+
+# ---------------------------------------------------------------------------------------
+# weights at the edges: fewer positive weights than components, tiny and huge weights
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("init", ["random", "kmeans++"])
+def test_fewer_positive_weights_than_components(small, init):
+    # init="random" looped forever here (it redrew until k distinct rows had come up)
+    w = np.array([1.0, 0, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match=r"n_components=2 must be <= the number of rows of X "
+                                         r"with positive weight \(1\)"):
+        VonMisesFisherMixture(2, init=init).fit(small, weights=w)
+    pytest.importorskip("dask.array")
+    import dask.array as da
+    with pytest.raises(ValueError, match=r"with positive weight \(1\)"):
+        VonMisesFisherMixture(2, init=init).fit(da.from_array(small, chunks=2), weights=w)
+
+
+def test_random_init_takes_distinct_rows_by_weight(small):
+    # a weight of 1e-300 next to weights of 1 must still be drawn when it is needed (a
+    # redraw-until-distinct loop would practically never get it)
+    from logbessel.vmf_mixture import _Data
+    w = np.array([1.0, 0, 1e-300, 0, 1.0, 0])
+    m = VonMisesFisherMixture(3, init="random")
+    seeds = m._seeds(_Data(small, w), np.random.default_rng(0))
+    assert sorted(np.flatnonzero(np.isin(small, seeds).all(axis=1))) == [0, 2, 4]
+    try:
+        import dask.array as da
+    except ImportError:
+        pass
+    else:
+        seeds = m._seeds(_Data(da.from_array(small, chunks=2), da.from_array(w, chunks=2)),
+                         np.random.default_rng(0))
+        assert sorted(np.flatnonzero(np.isin(small, seeds).all(axis=1))) == [0, 2, 4]
+    # successive sampling without replacement: P(first i, then j) = w_i/W * w_j/(W - w_i)
+    mass = np.array([1.0, 2.0, 3.0, 4.0])
+    data = _Data(np.eye(4), mass)
+    rng = np.random.default_rng(1)
+    n = 6000
+    counts = np.zeros((4, 4))
+    for _ in range(n):
+        i, j = data.distinct_indices(mass, rng, 2)
+        counts[i, j] += 1
+    W = mass.sum()
+    expect = np.array([[0 if i == j else mass[i] / W * mass[j] / (W - mass[i])
+                        for j in range(4)] for i in range(4)])
+    se = np.sqrt(expect * (1 - expect) / n)
+    assert np.all(np.abs(counts / n - expect) <= 5 * se + 1e-12)
+
+
+def test_weights_whose_sum_overflows(small):
+    X, _ = sample_mixture(random_directions(2, 5, np.random.default_rng(4)), [20.0, 40.0],
+                          [60, 40], np.random.default_rng(5))
+    ref = VonMisesFisherMixture(2, random_state=0).fit(X)
+    for w in (np.full(len(X), 1e308), np.full(len(X), 5e-324)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            m = VonMisesFisherMixture(2, random_state=0).fit(X, weights=w)
+        np.testing.assert_allclose(m.kappas_, ref.kappas_, rtol=1e-10)
+        np.testing.assert_allclose(m.means_, ref.means_, rtol=1e-10, atol=1e-12)
+        assert m.lower_bound_ == pytest.approx(ref.lower_bound_, rel=1e-12)
+    for bad in (np.inf, -1e-300):
+        w = np.ones(len(X))
+        w[3] = bad
+        with pytest.raises(ValueError, match="weights must be finite and non-negative"):
+            VonMisesFisherMixture(2).fit(X, weights=w)

@@ -11,7 +11,9 @@ Run ``logbessel fit --help`` for the options.
 from __future__ import annotations
 
 import argparse
+import array
 import math
+import re
 import os
 import sys
 import time
@@ -122,38 +124,243 @@ def cmd_table(args) -> int:
 
 
 # --------------------------------------------------------------------------------------
+# reading data files
+# --------------------------------------------------------------------------------------
+
+# Text files are read in blocks of this many bytes; memory is then the values themselves
+# (8 bytes each, in one growing buffer that becomes the array without a copy), one block
+# of text, and the longest line.
+_TEXT_BLOCK_BYTES = 1 << 23
+
+
+def _parse_field(text):
+    """float(text) for a number as NumPy's text reader takes it, or None."""
+    if "_" in text:  # Python's float() takes 1_000; np.loadtxt does not
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+class _TextTable:
+    """A numeric text table (one row per line, comments after '#', blank lines ignored),
+    read block by block; see _read_text."""
+
+    def __init__(self, path, delimiter, skiprows):
+        self.path = path
+        self.delimiter = delimiter
+        self.skiprows = skiprows
+        self.values = array.array("d")
+        self.lines = array.array("q")    # the file's line number (1-based) of every row
+        self.ncols = None                # columns of the first data line
+        self.first_line = None           # its line number
+        self.header_checked = False
+        self.notes = []
+
+    def _fields(self, text):
+        if self.delimiter is None:
+            return text.split()
+        return [f.strip() for f in text.split(self.delimiter)]
+
+    def _fail(self, lineno, msg):
+        raise ValueError(f"{self.path}, line {lineno}: {msg}")
+
+    def _scan(self, numbered):
+        """Parse (line number, text) pairs one field at a time: the values, or a ValueError
+        naming the first bad line and column (the slow path, used to locate an error)."""
+        rows = []
+        for lineno, text in numbered:
+            fields = self._fields(text)
+            vals = []
+            for col, f in enumerate(fields, 1):
+                v = _parse_field(f)
+                if v is None:
+                    what = "an empty value" if f == "" else f"{f[:40]!r} is not a number"
+                    self._fail(lineno, f"column {col}: {what}")
+                if not math.isfinite(v):
+                    self._fail(lineno, f"column {col}: {f!r} is not a finite number")
+                vals.append(v)
+            if len(vals) != self.ncols:
+                self._fail(lineno, f"{len(vals)} values, but line {self.first_line} (the first "
+                                   f"data line) has {self.ncols}")
+            rows.append(vals)
+        return np.array(rows, dtype=np.float64).reshape(len(rows), self.ncols)
+
+    def _is_header(self, lineno, text):
+        """Whether the first non-blank line is a header: none of its fields is a number.
+        (It is then skipped, with a note.)"""
+        if any(_parse_field(f) is not None for f in self._fields(text)):
+            return False
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        self.notes.append(f"line {lineno} is not numeric ({shown!r}): read as a header and "
+                          f"skipped")
+        return True
+
+    def add_lines(self, first_lineno, raw_lines):
+        """Parse complete lines (bytes, without their newline) numbered from first_lineno."""
+        try:
+            block = b"\n".join(raw_lines).decode("utf-8")
+        except UnicodeDecodeError:
+            for i, raw in enumerate(raw_lines):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    self._fail(first_lineno + i, "not UTF-8 text")
+            raise
+        numbered = []
+        for i, text in enumerate(block.split("\n")):
+            lineno = first_lineno + i
+            if lineno <= self.skiprows:
+                continue
+            if lineno == 1 and text.startswith("\ufeff"):
+                text = text[1:]  # byte-order mark
+            text = text.split("#", 1)[0].strip()
+            if not text:
+                continue
+            if self.ncols is None:
+                if not self.header_checked:
+                    self.header_checked = True
+                    if self._is_header(lineno, text):
+                        continue
+                # the first data line fixes the number of columns
+                self.ncols, self.first_line = len(self._fields(text)), lineno
+            numbered.append((lineno, text))
+        if not numbered:
+            return
+        texts = [t for _, t in numbered]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                arr = np.loadtxt(texts, delimiter=self.delimiter, comments=None, ndmin=2,
+                                 dtype=np.float64)
+            ok = arr.shape == (len(texts), self.ncols) and bool(np.isfinite(arr).all())
+        except ValueError:
+            ok = False
+        if not ok:
+            arr = self._scan(numbered)  # raises with the line and column, or parses
+        self.values.frombytes(arr.tobytes())
+        self.lines.extend(n for n, _ in numbered)
+
+    def result(self):
+        if self.ncols is None or len(self.lines) == 0:
+            raise ValueError(f"{self.path}: no data rows")
+        X = np.frombuffer(self.values, dtype=np.float64).reshape(-1, self.ncols)
+        return X, np.frombuffer(self.lines, dtype=np.int64)
+
+
+def _read_text(path, delimiter, skiprows):
+    """(X, line number of each row, notes) from a numeric text file.
+
+    Every data line must have the same number of values; a bad value, a short or long line
+    or a non-finite value is a ValueError that names the file's own line (1-based) and
+    column. Only the first non-blank line (after --skiprows) may be a header, and only when
+    none of its fields is a number; skipping it is reported in the notes. A NUL byte (a
+    binary file) stops the reading at once. Bounded memory: see _TEXT_BLOCK_BYTES; the loop
+    reads each byte of the file once and ends at its end."""
+    table = _TextTable(path, delimiter, skiprows)
+    lineno = 1                 # number of the line that `pending` starts
+    pending = []               # pieces of a line not yet complete
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_TEXT_BLOCK_BYTES)
+            if not chunk:
+                break
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                at = lineno + chunk.count(b"\n", 0, nul)  # (pending holds no newline)
+                raise ValueError(f"{path}, line {at}: contains a NUL byte; this is not a text "
+                                 f"table (use .csv/.txt with one row of numbers per line, or "
+                                 f".npy)")
+            parts = chunk.split(b"\n")
+            if len(parts) == 1:
+                pending.append(chunk)
+                continue
+            if pending:
+                pending.append(parts[0])
+                parts[0] = b"".join(pending)
+            pending = [parts[-1]] if parts[-1] else []
+            complete = parts[:-1]
+            table.add_lines(lineno, complete)
+            lineno += len(complete)
+            del parts, complete
+        if pending:
+            table.add_lines(lineno, [b"".join(pending)])
+    X, lines = table.result()
+    return X, lines, table.notes
+
+
+def _read_npy(path):
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except EOFError:
+        raise ValueError(f"{path}: empty or truncated .npy file") from None
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: not a readable .npy file ({exc})") from None
+
+
+_TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".dat", "")
+
+
+def _read_file(path, delimiter, skiprows):
+    """(array, line numbers of the rows or None, notes) from .npy or a text table."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".npy":
+        return _read_npy(path), None, []
+    if ext in _TEXT_EXTENSIONS:
+        if delimiter is None:
+            delimiter = "," if ext == ".csv" else ("\t" if ext == ".tsv" else None)
+        return _read_text(path, delimiter, skiprows)
+    raise ValueError(f"unsupported file type {ext!r}: use .npy, .csv or .txt")
+
+
+def _read_rows(path: str, delimiter, skiprows: int, progress: _Progress):
+    progress.start(f"reading {path}")
+    X, lines, notes = _read_file(path, delimiter, skiprows)
+    progress.done(f": {X.shape[0]} rows x {X.shape[1] if X.ndim > 1 else 1} columns")
+    return X, lines, notes
+
+
+def _read_weights(path: str):
+    """One weight per row: a .npy vector, or a text file with one column (or one line)."""
+    w, _, notes = _read_file(path, None, 0)
+    w = np.asarray(w, dtype=np.float64)
+    if w.ndim == 2 and 1 in w.shape:
+        w = w.reshape(-1)
+    if w.ndim != 1:
+        raise ValueError(f"{path}: expected one weight per row (a single column); got a "
+                         f"table of shape {w.shape}")
+    return w, [f"weights: {n}" for n in notes]
+
+
+# --------------------------------------------------------------------------------------
 # fit
 # --------------------------------------------------------------------------------------
 
-def _read_rows(path: str, delimiter, skiprows: int, progress: _Progress):
-    ext = os.path.splitext(path)[1].lower()
-    progress.start(f"reading {path}")
-    if ext == ".npy":
-        X = np.load(path, mmap_mode="r", allow_pickle=False)
-    elif ext in (".csv", ".txt", ".tsv", ".dat", ""):
-        if delimiter is None:
-            delimiter = "," if ext == ".csv" else ("\t" if ext == ".tsv" else None)
-        try:
-            X = np.loadtxt(path, delimiter=delimiter, skiprows=skiprows, ndmin=2)
-        except ValueError:
-            if skiprows:
-                raise
-            # a header line: skip it once
-            X = np.loadtxt(path, delimiter=delimiter, skiprows=1, ndmin=2)
-    else:
-        raise ValueError(f"unsupported file type {ext!r}: use .npy, .csv or .txt")
-    progress.done(f": {X.shape[0]} rows x {X.shape[1] if X.ndim > 1 else 1} columns")
-    return X
-
-
 def _normalize_rows(X):
-    X = np.array(X, dtype=np.float64)
-    norms = np.sqrt(np.einsum("ij,ij->i", X, X))
-    if np.any(norms == 0):
-        i = int(np.argmax(norms == 0))
+    """X / ||X|| per row (in place when X is a writable float64 array of our own). Rows are
+    first divided by their largest |entry|, so entries whose squares overflow still work."""
+    if isinstance(X, np.memmap) or not (X.dtype == np.float64 and X.flags.writeable):
+        X = np.array(X, dtype=np.float64)
+    big = np.max(np.abs(X), axis=1)
+    if np.any(big == 0):
+        i = int(np.argmax(big == 0))
         raise ValueError(f"--normalize: row {i} is all zeros and has no direction")
-    X /= norms[:, None]
+    X /= big[:, None]
+    X /= np.sqrt(np.einsum("ij,ij->i", X, X))[:, None]
     return X
+
+
+def _with_lines(exc, lines, path):
+    """The message of exc with every "row i" followed by the file's line number."""
+    msg = str(exc)
+    if lines is None:
+        return msg
+    return re.sub(r"\brow (\d+)\b",
+                  lambda m: (f"row {m[1]} (line {int(lines[int(m[1])])} of {path})"
+                             if int(m[1]) < len(lines) else m[0]), msg)
 
 
 def _example(p, n, kappa, seed, progress: _Progress):
@@ -189,26 +396,33 @@ def cmd_fit(args) -> int:
         truth = (mu_true, args.kappa)
         source = (f"built-in example: {args.n} samples of vMF(mu, kappa = {args.kappa:g}) "
                   f"in p = {args.p} (seed {args.seed}; mu a random unit vector)")
+        lines, notes = None, []
     else:
-        X = _read_rows(args.file, args.delimiter, args.skiprows, progress)
+        X, lines, notes = _read_rows(args.file, args.delimiter, args.skiprows, progress)
         source = args.file
-        if args.normalize:
-            progress.start("projecting rows onto the unit sphere (--normalize)")
-            X = _normalize_rows(X)
-            progress.done()
     weights = None
     if args.weights is not None:
-        weights = np.loadtxt(args.weights, ndmin=1)
+        weights, wnotes = _read_weights(args.weights)
+        notes = notes + wnotes
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"expected a 2-D table of row vectors; got an array of shape {X.shape}")
     n, p = X.shape
+    for note in notes:
+        print(f"note:   {note}")
 
-    progress.start(f"fitting ({args.method}): checking and summing {n} rows of length {p}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        mu, kappa, rbar, total = vmf._fit(X, weights, args.method,
-                                          progress.update if X.size > 20_000_000 else None)
+    try:
+        if args.normalize:
+            progress.start("projecting rows onto the unit sphere (--normalize)")
+            X = _normalize_rows(X)
+            progress.done()
+        progress.start(f"fitting ({args.method}): checking and summing {n} rows of length {p}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mu, kappa, rbar, total = vmf._fit(X, weights, args.method,
+                                              progress.update if X.size > 20_000_000 else None)
+    except ValueError as exc:
+        raise ValueError(_with_lines(exc, lines, args.file)) from None
     progress.done()
     for wmsg in caught:
         print(f"warning: {wmsg.message}")
@@ -297,7 +511,9 @@ def _parser():
     f.add_argument("--delimiter", default=None,
                    help="column separator of a text file (default: ',' for .csv, "
                         "whitespace otherwise)")
-    f.add_argument("--skiprows", type=int, default=0, help="header lines to skip")
+    f.add_argument("--skiprows", type=int, default=0,
+                   help="lines to skip at the top of a text file (a first line in which no "
+                        "field is a number is skipped anyway, as a header, with a note)")
     f.add_argument("--no-scipy", action="store_true", help="skip the SciPy comparison")
     f.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     f.add_argument("--p", type=int, default=EXAMPLE_P, help="built-in example: dimension")
@@ -326,6 +542,11 @@ def main(argv=None) -> int:
         return 0
     except (ValueError, OSError) as exc:
         print(f"logbessel: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("logbessel: error: out of memory (the data, 8 bytes per value, does not fit; "
+              "for large data use a .npy file, which is read through a memory map)",
+              file=sys.stderr)
         return 2
 
 

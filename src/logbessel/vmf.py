@@ -76,6 +76,13 @@ def _namespace(*args):
     return np
 
 
+def _namespace_by_name(name):
+    if name == "cupy":
+        import cupy
+        return cupy
+    return np
+
+
 def _out_dtype(*args):
     """float32 when every array argument is float32 (Python scalars do not count, as in
     NumPy 2's promotion rules); float64 otherwise."""
@@ -417,6 +424,9 @@ def _as_data(X, where):
 
 
 def _check_weights(xp, weights, n, where):
+    """(w / max(w), sum of w / max(w), max(w)) after the checks. Only relative weights
+    matter to the fit, and divided by their maximum they are <= 1, so neither their sum nor
+    the weighted sum of the rows can overflow (weights of 1e308 each gave kappa = NaN)."""
     w = xp.asarray(weights, dtype=xp.float64)
     if w.shape != (n,):
         raise ValueError(f"{where}: weights must have shape (n,) = ({n},); got "
@@ -426,20 +436,24 @@ def _check_weights(xp, weights, n, where):
         i = int(xp.argmax(bad))
         raise ValueError(f"{where}: weights must be finite and >= 0; weights[{i}] = "
                          f"{float(w[i]):g}")
-    total = float(w.sum())
-    if total == 0:
+    wmax = float(w.max())
+    if wmax == 0:
         raise ValueError(f"{where}: weights are all zero")
-    return w, total
+    w = w / wmax
+    return w, float(w.sum()), wmax
 
 
 def _summary(X, weights=None, where="fit", progress=None):
-    """(xp, X, w, S = sum w_i x_i, W = sum w_i) after validating X and the weights."""
+    """(xp, X, w, S = sum w_i x_i, W = sum w_i, scale) after validating X and the weights;
+    the weights are divided by their maximum `scale` (1.0 without weights), so the true
+    total weight is W * scale."""
     xp, X = _as_data(X, where)
     n, p = X.shape
-    w, total = (None, float(n)) if weights is None else _check_weights(xp, weights, n, where)
+    w, total, scale = (None, float(n), 1.0) if weights is None \
+        else _check_weights(xp, weights, n, where)
     nsq, S = _resultant(xp, X, w, progress)
     _check_rows(xp, X, nsq, where)
-    return xp, X, w, S, total
+    return xp, X, w, S, total, scale
 
 
 def _all_rows_equal(xp, X, w):
@@ -482,11 +496,13 @@ def fit(X, weights=None, method="mle", *, progress=None):
 
 
 def _fit(X, weights, method, progress=None):
-    """fit() that also returns rbar and the total weight."""
+    """fit() that also returns rbar and the total weight (the sum of the weights as given,
+    inf where that sum overflows; rbar and kappa use the weights divided by their maximum).
+    """
     if method not in FIT_METHODS:
         raise ValueError(f"fit: unknown method {method!r}; choose one of "
                          + ", ".join(repr(m) for m in FIT_METHODS))
-    xp, X, w, S, total = _summary(X, weights, "fit", progress)
+    xp, X, w, S, total, scale = _summary(X, weights, "fit", progress)
     p = X.shape[1]
     length = float(xp.sqrt(S @ S))
     rbar = length / total
@@ -495,19 +511,114 @@ def _fit(X, weights, method, progress=None):
         warnings.warn("fit: the weighted sum of the rows is exactly zero; the mean direction "
                       "is undefined (mu is returned as NaN) and kappa = 0", RuntimeWarning,
                       stacklevel=3)
-        return xp.full(p, xp.nan), 0.0, 0.0, total
+        return xp.full(p, xp.nan), 0.0, 0.0, total * scale
     mu = S / length
     if rbar >= 1.0 - 16 * _EPS:
         if _all_rows_equal(xp, X, w):
             warnings.warn("fit: all rows of X are the same unit vector (rbar = 1); the "
                           "maximum-likelihood kappa is infinite", RuntimeWarning, stacklevel=3)
-            return mu, math.inf, 1.0, total
+            return mu, math.inf, 1.0, total * scale
         rbar = min(rbar, 1.0 - _EPS / 2)  # rounding pushed the mean length to 1
     if method == "mle":
         kappa = float(kappa_mle(rbar, p))
     else:
         kappa = float(_APPROX[method](np.float64(rbar), float(p)))
-    return mu, kappa, rbar, total
+    return mu, kappa, rbar, total * scale
+
+
+# --------------------------------------------------------------------------------------
+# entropy
+# --------------------------------------------------------------------------------------
+
+# The uniform (Debye) expansion of I_nu(kappa) in terms of r = sqrt(nu^2 + kappa^2), DLMF
+# 10.41.3 with z = kappa/nu:  I_nu(kappa) = exp(r + nu log(kappa/(nu + r))) / sqrt(2 pi r)
+# * (1 + sum_k P_k(q) / r^k),  q = (nu/r)^2,  P_k(q) = u_k(t) / t^k at t = nu/r (u_k of
+# DLMF 10.41.10 holds the powers t^k, t^(k+2), ..., t^(3k)). Valid down to nu = 0 (the
+# Hankel expansion). With _DEBYE_TERMS terms it is good to ~1e-17 for r >= _DEBYE_R_MIN.
+_DEBYE_TERMS = 19
+_DEBYE_R_MIN = 24.0
+_debye_cache = []
+
+
+def _debye_polynomials():
+    """[P_1, ..., P_19], each a list of float coefficients in q, ascending; from the exact
+    recurrence u_{k+1}(t) = t^2 (1 - t^2) u_k'(t) / 2 + (1/8) int_0^t (1 - 5 s^2) u_k(s) ds
+    (DLMF 10.41.10) in rational arithmetic, rounded once (computed on first use, ~10 ms)."""
+    if _debye_cache:
+        return _debye_cache
+    from fractions import Fraction
+    u = {0: Fraction(1)}                     # u_k as {power of t: coefficient}
+    for k in range(1, _DEBYE_TERMS + 1):
+        nxt = {}
+        for j, c in u.items():
+            for power, coef in ((j + 1, c * j / 2 + c / (8 * (j + 1))),
+                                (j + 3, -c * j / 2 - 5 * c / (8 * (j + 3)))):
+                nxt[power] = nxt.get(power, 0) + coef
+        u = nxt
+        _debye_cache.append([float(u.get(k + 2 * i, 0)) for i in range(k + 1)])
+    return _debye_cache
+
+
+def _log_debye_factor(nu, r):
+    """log(1 + sum_k P_k(q) / r^k), q = (nu/r)^2, for r >= _DEBYE_R_MIN (|sum| < 0.006)."""
+    q = (nu / r) ** 2
+    w = 1.0 / r
+    s, wk = 0.0, 1.0
+    for coefs in _debye_polynomials():
+        wk *= w
+        pk = 0.0
+        for c in reversed(coefs):
+            pk = pk * q + c
+        term = pk * wk
+        s += term
+        if abs(term) < 1e-19:
+            break
+    return math.log1p(s)
+
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _entropy(p, kappa):
+    """The differential entropy -log C_p(kappa) - kappa A_p(kappa) of vMF(p, kappa), for a
+    float p >= 2 and a finite float kappa >= 0.
+
+    Directly, the two terms are each ~kappa for large kappa and cancel to
+    -(p-1)/2 log kappa + O(1) (at p = 3 the relative error was 4.7e-11 at kappa = 1e6 and
+    the result 0.0 from kappa ~ 1e17, true -43.2 at 1e20). Where the uniform expansion holds
+    (r = sqrt(nu^2 + kappa^2) >= 24, nu = p/2 - 1) the kappa-sized parts are cancelled
+    analytically: with log C_p = nu log(nu + r) - r - (nu + 1/2) log 2 pi + log(r)/2 - lI
+    (lI = log of the Debye factor) and kappa A_p = kappa - kappa (1 - A_p),
+        H = -nu log(nu + r) + nu^2 / (r + kappa) + (nu + 1/2) log 2 pi - log(r)/2 + lI
+            + kappa (1 - A_p(kappa)),
+    r - kappa = nu^2 / (r + kappa) without cancellation, and 1 - A_p from
+    ``iv_ratio_complement`` (full relative accuracy). What is left are terms of the size of
+    H (or of (p/2) log p), so the result is good to a few eps of max(1, |H|). Below r = 24
+    (kappa < 24 and p < 50) the direct form loses at most a factor ~15. Against arb
+    (tests/reference/vmf_entropy.csv: p in {2, 3, 10, 2048, 1e6}, kappa in [1e-3,
+    DBL_MAX]): max 12.7 eps of max(1, |H|), at p = 2, kappa = 23; 1.2 eps for p >= 2048.
+    """
+    p, kappa = float(p), float(kappa)
+    if kappa == 0.0:
+        return -float(_vmf_log_normalizer(p, 0.0))
+    nu = 0.5 * p - 1.0
+    r = math.hypot(nu, kappa)
+    if r < _DEBYE_R_MIN:
+        return -float(_vmf_log_normalizer(p, kappa)) - kappa * float(_iv_ratio(0.5 * p, kappa))
+    if kappa > 1e20 * (nu + 1.0):
+        # kappa (1 - A_p) = nu + 1/2 + O(nu^2 / kappa) (Hankel's expansion of the ratio,
+        # DLMF 10.40.1): the rest is below 1e-20 (nu + 1/2) here, and 1 - A_p itself would
+        # be subnormal near the top of the range
+        k_comp = nu + 0.5
+    else:
+        k_comp = kappa * float(_iv_ratio_complement(0.5 * p, kappa))
+    terms = (-nu * math.log(nu + r) if nu > 0 else 0.0,
+             nu * nu / (r + kappa),
+             (nu + 0.5) * _LOG_2PI,
+             -0.5 * math.log(r),
+             _log_debye_factor(nu, r),
+             k_comp)
+    return math.fsum(terms)
 
 
 # --------------------------------------------------------------------------------------
@@ -555,41 +666,82 @@ class _Draws:
             out[...] = r.standard_normal(size=out.shape)
 
 
+# Rounds of Wood's rejection loop before _wood_w gives up (see there for why it is never hit).
+_WOOD_MAX_ROUNDS = 200
+
+
+def _wood_envelope(p, kappa):
+    """Wood's envelope parameter b = (p-1) / (2 k + sqrt(4 k^2 + (p-1)^2)) (his b multiplied
+    through by its conjugate, so no cancellation for k >> p), together with k b and b 2^E,
+    for every finite k >= 0 without overflow: for k > p - 1 both are formed from
+    (p-1)/k <= 1, k b = (p-1) / (2 + sqrt(4 + ((p-1)/k)^2)), b = k b / k. Where b would be
+    near the subnormal range (k > 2^900), E = 600 and b 2^E keeps every bit (b is then only
+    used through b 2^E and 1 +- b). Returns (b, kb, bs = b 2^E, E)."""
+    pm1 = p - 1.0
+    if kappa == 0.0:
+        return 1.0, 0.0, 1.0, 0
+    if kappa <= pm1:
+        b = pm1 / (2.0 * kappa + math.hypot(2.0 * kappa, pm1))
+        return b, kappa * b, b, 0
+    kb = pm1 / (2.0 + math.hypot(2.0, pm1 / kappa))
+    e = 600 if kappa > 2.0 ** 900 else 0
+    bs = kb / math.ldexp(kappa, -e)
+    return kb / kappa, kb, bs, e
+
+
 def _wood_w(p, kappa, n, draws):
     """n draws of t = 1 - w, w = mu^T x (the cosine to the mean), for p >= 2: Wood (1994).
 
-    Envelope parameter in the cancellation-free form b = (p-1) / (2 k + sqrt(4 k^2 +
-    (p-1)^2)) (Wood's b multiplied through by its conjugate), x0 = (1-b)/(1+b). For a
-    proposal Z ~ Beta((p-1)/2, (p-1)/2), W = (1 - (1+b) Z) / (1 - (1-b) Z); it is accepted
-    when k W + (p-1) log(1 - x0 W) - c >= log U with c = k x0 + (p-1) log(1 - x0^2).
-    Everything is carried in differences that do not cancel when k >> p (W and x0 -> 1):
-        1 - W = 2 b Z / (1 - (1-b) Z),   1 - x0 = 2 b / (1 + b),   1 - x0^2 = 4 b / (1+b)^2,
-        d = W - x0 = (1 - x0) - (1 - W),
-        test: k d + (p-1) log1p(-x0 d / (1 - x0^2)) >= log U.
+    With the envelope parameter b (``_wood_envelope``) and x0 = (1-b)/(1+b), a proposal
+    Z ~ Beta((p-1)/2, (p-1)/2) gives W = (1 - (1+b) Z) / (1 - (1-b) Z), accepted when
+        k W + (p-1) log(1 - x0 W) - c >= log U,   c = k x0 + (p-1) log(1 - x0^2).
+    Written out with den = 1 - (1-b) Z = (1 - Z) + b Z, every quantity is O(1) or a
+    product of O(1) factors, for every k in [0, DBL_MAX] (no difference of numbers near 1,
+    no k times a small number):
+        1 - W  = 2 b Z / den,
+        W - x0 = 2 b g,                 g = (1 - 2Z) / ((1 + b) den),
+        log(1 - x0 W) - log(1 - x0^2) = log1p(-h),   h = (1 - b)(1 - 2Z) / (2 den),
+    so the test is  2 (k b) g + (p-1) log1p(-h) >= log U. For k > 2^900, den and b are
+    carried times 2^600 (b Z would otherwise be subnormal).
+
+    Termination: each round redraws only the rejected proposals. A proposal is accepted
+    with probability a(k, p) that decreases in k from 1 (k = 0) to its k -> inf limit,
+    0.657 at p = 2, 0.68 at p = 3, 1/sqrt(2) for large p (measured with 4e5 proposals per
+    point on a grid k in [0, DBL_MAX], p in [2, 1e6]: minimum 0.657). A draw is still
+    pending after r rounds with probability (1 - a)^r < 0.35^r, below 1e-90 at the bound of
+    200 rounds: for any n that fits in memory the bound is only reached if the test is
+    broken (NaN everywhere), which is then reported instead of spinning.
     Returns 1 - w in [0, 2] (so that sqrt(1 - w^2) = sqrt((1-w)(1+w)) keeps its digits).
     """
     xp = draws.xp
     pm1 = p - 1.0
-    b = pm1 / (2.0 * kappa + math.hypot(2.0 * kappa, pm1))
-    x0 = (1.0 - b) / (1.0 + b)
-    one_m_x0 = 2.0 * b / (1.0 + b)
-    one_m_x0sq = 4.0 * b / ((1.0 + b) * (1.0 + b))
+    b, kb, bs, e = _wood_envelope(p, kappa)
+    scale = 2.0 ** e
     a = 0.5 * pm1
     t = xp.empty(n)
     todo = xp.arange(n)
-    while todo.shape[0] > 0:
-        m = todo.shape[0]        # redraw only the rejected ones (acceptance is >= ~0.6)
+    for _ in range(_WOOD_MAX_ROUNDS):
+        m = todo.shape[0]        # redraw only the rejected ones
+        if m == 0:
+            return t
         z = draws.beta(a, m)
         u = draws.uniform(m)
-        den = 1.0 - (1.0 - b) * z
-        one_m_w = 2.0 * b * z / den
-        d = one_m_x0 - one_m_w
-        with np.errstate(divide="ignore"):
-            logu = xp.log(u)
-        ok = kappa * d + pm1 * xp.log1p(-x0 * d / one_m_x0sq) >= logu
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            # (Z = 1 exactly, possible for small p, makes den = b: h and g can then be
+            # infinite and the test NaN, i.e. a rejection; the target density there is
+            # exp(-2k) times that of the mode.)
+            den = (1.0 - z) * scale + bs * z
+            one_m_w = (2.0 * bs) * z / den
+            q = (1.0 - 2.0 * z) * scale / den
+            lhs = (2.0 * kb) * (q / (1.0 + b)) + pm1 * xp.log1p(-(0.5 * (1.0 - b)) * q)
+            ok = lhs >= xp.log(u)
         t[todo[ok]] = one_m_w[ok]
         todo = todo[~ok]
-    return t
+    if todo.shape[0] == 0:
+        return t
+    raise RuntimeError(f"rvs: Wood's rejection sampler accepted no proposal for "
+                       f"{todo.shape[0]} of {n} draws in {_WOOD_MAX_ROUNDS} rounds (p = "
+                       f"{p:g}, kappa = {kappa!r}); this should not happen, please report it")
 
 
 def _p3_w(kappa, n, draws):
@@ -601,7 +753,7 @@ def _p3_w(kappa, n, draws):
     u = draws.uniform(n)
     if kappa == 0:
         return 2.0 * u
-    t = -xp.log1p(u * math.expm1(-2.0 * kappa)) / kappa
+    t = -xp.log1p(u * math.expm1(-2.0 * float(kappa))) / kappa
     return xp.clip(t, 0.0, 2.0)
 
 
@@ -719,6 +871,25 @@ class VonMisesFisher:
     def __repr__(self):
         return f"VonMisesFisher(p={self.dim}, kappa={self.kappa!r})"
 
+    # Pickling (multiprocessing, copy.deepcopy): the array module is stored by name, the
+    # generator (if one was made) with its state, so a copy continues the same stream.
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_xp"] = "numpy" if self._xp is np else "cupy"
+        draws = state.pop("_draws")
+        state["_rng"] = None if draws is None else draws.rng
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        xp = np if state.pop("_xp") == "numpy" else _namespace_by_name("cupy")
+        rng = state.pop("_rng")
+        self.__dict__.update(state)
+        self._xp = xp
+        self._draws = None
+        if rng is not None:
+            self._draws = _Draws(xp, rng)
+
     @property
     def random_state(self):
         if self._draws is None:
@@ -753,10 +924,10 @@ class VonMisesFisher:
         return self._xp.exp(self.logpdf(x))
 
     def entropy(self):
-        """Differential entropy -E[log f] = -log C_p(kappa) - kappa A_p(kappa) (nats)."""
-        if self.kappa == 0:
-            return -self._log_c
-        return -self._log_c - self.kappa * float(mean_resultant_length(self.dim, self.kappa))
+        """Differential entropy -E[log f] = -log C_p(kappa) - kappa A_p(kappa) (nats), to a
+        few eps of max(1, |H|) for every kappa and p (the kappa-sized terms are cancelled
+        analytically; see ``_entropy``)."""
+        return _entropy(float(self.dim), self.kappa)
 
     def mean(self):
         """The mean vector E[x] = A_p(kappa) mu (its length is the mean resultant length)."""

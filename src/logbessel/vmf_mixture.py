@@ -269,6 +269,29 @@ class _Data:
             return _to_host(pots)
         return _to_host((mass[:, None] * self.xp.minimum(dist[:, None], dc)).sum(axis=0))
 
+    def distinct_indices(self, mass, rng, k):
+        """k distinct indices, drawn one after another with probability proportional to
+        `mass` among the indices not drawn yet (successive sampling without replacement),
+        in one pass and without a retry loop: row i gets the key log(E_i) - log(mass_i),
+        E_i ~ Exp(1), and the k smallest keys win (a row of mass m is the first drawn with
+        probability m / sum(mass), and so on: Efraimidis and Spirakis 2006, in log form so
+        that no weight over- or underflows). Needs at least k positive masses."""
+        if not self.dask:
+            m = _to_host(mass).astype(np.float64, copy=False)
+            e = rng.standard_exponential(m.shape[0])
+            with np.errstate(divide="ignore"):
+                keys = np.log(e) - np.log(m)
+            idx = np.argpartition(keys, k - 1)[:k]
+            return [int(i) for i in idx[np.argsort(keys[idx], kind="stable")]]
+        da = _da()
+        seed = int(rng.integers(0, 2**63 - 1))
+        e = da.random.default_rng(seed).standard_exponential(size=self.n,
+                                                             chunks=(mass.chunks[0],))
+        pos = mass > 0
+        keys = da.where(pos, da.log(e) - da.log(da.where(pos, mass, 1.0)), np.inf)
+        (idx,) = _compute(da.argtopk(-keys, k))  # sorted: smallest key first
+        return [int(i) for i in _to_host(idx)]
+
     def sample_indices(self, mass, rng, size):
         """`size` indices drawn independently with probability proportional to `mass`
         (>= 0), or None when the mass is all zero. Dask: the chunk by its total, then the
@@ -290,7 +313,10 @@ class _Data:
         blocks = []
         for t in targets:
             b = min(int(np.searchsorted(cum, t, side="right")), len(cum) - 1)
-            while totals[b] <= 0:  # never land on an all-zero chunk
+            # never land on an all-zero chunk: cum[b] > 0 (cum[b] > t >= 0, or b is the
+            # last chunk and cum[-1] > 0), so a chunk <= b has a positive total and this
+            # walk ends within b steps
+            while b > 0 and totals[b] <= 0:
                 b -= 1
             blocks.append(b)
         wanted = sorted(set(blocks))
@@ -378,9 +404,12 @@ def _check_values(X, name="X"):
             f"{name} / np.linalg.norm({name}, axis=1, keepdims=True)")
 
 
-def _check_weights(weights, X):
+def _check_weights(weights, X, count=True):
+    """The weights divided by their maximum (so that no sum of them, or of weighted rows,
+    can overflow: only relative weights matter to a fit), and the number of rows whose
+    weight is positive (None if not `count`); (None, n) without weights."""
     if weights is None:
-        return None
+        return None, X.shape[0]
     n = X.shape[0]
     if _is_dask(X) or _is_dask(weights):
         da = _da()
@@ -389,7 +418,7 @@ def _check_weights(weights, X):
             raise ValueError(f"weights must be a 1-D array with one entry per row of X "
                              f"({n}), got shape {w.shape}")
         w = w.astype(np.float64).rechunk((X.chunks[0],))
-        ok, total = _compute(((w >= 0) & da.isfinite(w)).all(), w.sum())
+        ok, wmax = _compute(((w >= 0) & da.isfinite(w)).all(), w.max())
     else:
         xp = _namespace(X)
         if _is_cupy(X) != _is_cupy(weights) and not isinstance(weights, (list, tuple)):
@@ -398,12 +427,20 @@ def _check_weights(weights, X):
         if w.ndim != 1 or w.shape[0] != n:
             raise ValueError(f"weights must be a 1-D array with one entry per row of X "
                              f"({n}), got shape {w.shape}")
-        ok, total = bool(((w >= 0) & xp.isfinite(w)).all()), float(w.sum())
+        ok = bool(((w >= 0) & xp.isfinite(w)).all())
+        wmax = float(w.max()) if ok and n else 0.0
     if not bool(ok):
         raise ValueError("weights must be finite and non-negative")
-    if not float(total) > 0:
+    if not float(wmax) > 0:
         raise ValueError("weights must have a positive sum")
-    return w
+    w = w / float(wmax)
+    if not count:
+        return w, None
+    if _is_dask(w):
+        (positive,) = _compute((w > 0).sum())
+    else:
+        positive = (w > 0).sum()
+    return w, int(positive)
 
 
 # ---------------------------------------------------------------------------------------
@@ -436,7 +473,7 @@ def fit_dask(X, weights=None, method="mle"):
     if p < 2:
         raise ValueError(f"fit: p = X.shape[1] must be >= 2 (vectors on the sphere "
                          f"S^(p-1)); got p = {p}")
-    w = _check_weights(weights, X)
+    w, _ = _check_weights(weights, X, count=False)
     Xf = X.astype(np.float64)
     norms = da.sqrt((Xf ** 2).sum(axis=1))
     if w is None:
@@ -595,7 +632,10 @@ class VonMisesFisherMixture:
             raise ValueError(f"X must have at least 2 columns (points on S^(p-1), p >= 2), "
                              f"got {p}")
         _check_values(X)
-        w = _check_weights(weights, X)
+        w, positive = _check_weights(weights, X)
+        if positive < self.n_components:
+            raise ValueError(f"n_components={self.n_components} must be <= the number of rows "
+                             f"of X with positive weight ({positive})")
         data = _Data(X, w, verbose=self.verbose)
         xp, k, hard = data.xp, self.n_components, self.method == "hard"
         rng = _rng(self.random_state)
@@ -672,13 +712,9 @@ class VonMisesFisherMixture:
             return seeds
         mass = data.weight_vector()
         if self.init == "random":
-            # k distinct rows, drawn with probability proportional to their weight
-            chosen = []
-            while len(chosen) < k:
-                for i in data.sample_indices(mass, rng, 2 * k):
-                    if i not in chosen and len(chosen) < k:
-                        chosen.append(i)
-            return data.rows(chosen)
+            # k distinct rows, drawn one after another with probability proportional to
+            # their weight among those not yet drawn (fit checked that >= k weights are > 0)
+            return data.rows(data.distinct_indices(mass, rng, k))
         # Greedy spherical k-means++ (Arthur & Vassilvitskii 2007, with d(x, c) = 1 - x^T c):
         # each new seed is the best, by the resulting potential sum_i w_i min_c d(x_i, c),
         # of 2 + log k candidates drawn with probability proportional to w_i min_c d(x_i, c).
