@@ -78,10 +78,18 @@ LOGBESSEL_INLINE double vmf_log_normalizer(double p, double kappa) {
     // kappa^nu cancels exactly, log C_p = log C_p(0) - log(sum_k t_k). Used for small kappa
     // and wherever the uniform expansion is not (r < DEBYE_R_MIN).
     const double r = detail::hypot_pos(nu, kappa);
-    if (kappa < sqrt(2.0 * p) || r < detail::DEBYE_R_MIN)  // kappa^2 < 2p, without overflow
+    // kappa^2 < 2p, without overflow of kappa^2 or of 2p
+    if (kappa < (p < 1e300 ? sqrt(2.0 * p) : 1.4142135623730951 * sqrt(p)) || r < detail::DEBYE_R_MIN)
         return log_uniform - log1p(detail::i_series_tail(nu, kappa));
     using namespace detail;
-    if (r > 1e150) return nu * log(nu + r) - r - (nu + 0.5) * LN_2PI + 0.5 * log(r);  // no cancellation
+    if (r > 1e150) {
+        // nu log(nu + r) - r - (nu + 1/2) log(2 pi) + log(r)/2 (no cancellation), with half
+        // of r and one fma, so that nu + r and r (up to sqrt(2) DBL_MAX) and nu log(...)
+        // overflow only where the result does
+        const double hr = hypot_pos(0.5 * nu, 0.5 * kappa);  // r/2
+        const double A = (log(0.5 * nu + hr) + LN2) - LN_2PI;
+        return 2.0 * fma(0.5 * nu, A, -hr) + (0.5 * (log(hr) + LN2) - 0.5 * LN_2PI);
+    }
     double lI, lK;
     debye_log_corrections(nu, r, lI, lK);
     const dd rr = dd_sqrt(dd_add(two_prod(nu, nu), two_prod(kappa, kappa)));
