@@ -9,13 +9,27 @@ Elementwise functions (NumPy ufunc semantics; CuPy arrays in -> CuPy arrays out)
     log_iv_dx, log_kv_dx, log_iv_dv, log_kv_dv   derivatives of log I, log K in x and in v
 
 The ufuncs themselves are ``log_iv.ufunc`` etc. (also ``logbessel.ufuncs``).
+
+Threads: inputs of ``logbessel._core.parallel_threshold`` (32768) elements or more are split
+across threads, as many as the hardware has or ``LOGBESSEL_NUM_THREADS`` says. The variable
+is read at each such call, so it may be changed between calls; a value that is not a
+positive integer is ignored and one above ``logbessel._core.max_threads`` (4 x the hardware
+threads) is capped, each with a RuntimeWarning (once per value: at import, or at the first
+call that meets it). Where a thread cannot be started (e.g. under an address-space limit),
+its share runs on the calling thread: same results. An ``out=`` that overlaps an input
+(other than element for element) keeps the loop on one thread, so the results are the ones
+NumPy promises for overlapping operands.
 """
 from __future__ import annotations
 
 from . import _core
+from . import _dispatch
 from ._dispatch import make_public
 
 __version__ = "0.1.0"
+
+_core.num_threads()  # reads LOGBESSEL_NUM_THREADS: a bad value warns now, not at first use
+_dispatch._report_bad_num_threads(stacklevel=2)
 
 _ACCURACY = """
     Accuracy (float64, against certified arb references; error = |f - ref| / max(1, |ref|)):

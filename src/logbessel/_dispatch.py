@@ -3,7 +3,11 @@ CuPy arrays. CuPy is never imported here: an argument is recognised as a CuPy ar
 type's module, so importing logbessel stays free of GPU dependencies."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+
+from . import _core
 
 
 def _is_cupy(obj) -> bool:
@@ -25,6 +29,36 @@ def _check_real(name: str, args) -> None:
                             "pass real arrays (e.g. x.real) if that is what you mean")
         if kind in "OSUVMm":
             raise TypeError(f"{name}: unsupported input dtype {dt}; expected real numbers")
+
+
+def _num_threads_message(value: str):
+    """The warning for a bad LOGBESSEL_NUM_THREADS value (None for a good one)."""
+    n, status = _core._parse_num_threads(value)
+    if status == 2:
+        return (f"LOGBESSEL_NUM_THREADS={value!r} is not a positive integer; ignored: using {n} "
+                f"threads (the number of hardware threads)")
+    if status == 3:
+        hw = _core.hardware_threads
+        why = (f"4 x the {hw} hardware threads" if n == 4 * hw
+               else "the limit where the hardware thread count is unknown")
+        return (f"LOGBESSEL_NUM_THREADS={value!r} is more than {n} ({why}); "
+                f"using {n} threads")
+    return None
+
+
+_take_bad_num_threads = _core._take_bad_num_threads
+
+
+def _report_bad_num_threads(stacklevel: int = 2, value=None) -> None:
+    """Warn (RuntimeWarning) about a bad LOGBESSEL_NUM_THREADS value that a ufunc loop met:
+    the loops run without the GIL and only record it. A value is reported once, and again
+    only after another bad value was met in between."""
+    if value is None:
+        value = _take_bad_num_threads()
+    if value is not None:
+        msg = _num_threads_message(value)
+        if msg:
+            warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel + 1)
 
 
 def make_public(name: str, ufunc, doc: str):
@@ -50,8 +84,13 @@ def make_public(name: str, ufunc, doc: str):
         if isinstance(v, (str, bytes)) or isinstance(x, (str, bytes)):
             raise TypeError(f"{name}: expected real numbers, got a string")
         if out is None:
-            return ufunc(v, x, **kwargs)
-        return ufunc(v, x, out=out, **kwargs)
+            result = ufunc(v, x, **kwargs)
+        else:
+            result = ufunc(v, x, out=out, **kwargs)
+        bad = _take_bad_num_threads()
+        if bad is not None:
+            _report_bad_num_threads(stacklevel=2, value=bad)
+        return result
 
     func.__name__ = name
     func.__qualname__ = name
