@@ -1,6 +1,10 @@
 """The binding layer (csrc/module.cpp, logbessel._dispatch): threads, memory limits,
-overlapping out=, LOGBESSEL_NUM_THREADS."""
+overlapping out=, LOGBESSEL_NUM_THREADS, pickling, call errors, foreign array objects."""
+import concurrent.futures
+import inspect
+import multiprocessing
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -193,3 +197,104 @@ def test_bad_num_threads_warns_at_import():
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("RuntimeWarning") == 1
     assert "LOGBESSEL_NUM_THREADS='-1' is not a positive integer; ignored: using" in r.stderr
+
+
+# --------------------------------------------------------------------------------------
+# pickling (multiprocessing, concurrent.futures, Dask)
+# --------------------------------------------------------------------------------------
+
+def test_public_functions_and_ufuncs_pickle_by_reference():
+    for f in PUBLIC:
+        assert f.__module__ == "logbessel" and getattr(lb, f.__qualname__) is f
+        assert pickle.loads(pickle.dumps(f)) is f
+        assert pickle.loads(pickle.dumps(f.ufunc)) is f.ufunc
+    assert pickle.loads(pickle.dumps(lb.ufuncs.log_iv)) is lb.ufuncs.log_iv
+
+
+def test_process_pool_map():
+    rng = np.random.default_rng(4)
+    vs = [rng.uniform(0.1, 30, 50) for _ in range(4)]
+    xs = [rng.uniform(0.1, 30, 50) for _ in range(4)]
+    ctx = multiprocessing.get_context("spawn")  # every object goes through pickle
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = _child_env()["PYTHONPATH"]
+    try:
+        with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as ex:
+            got = list(ex.map(lb.iv_ratio, vs, xs))
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH")
+        else:
+            os.environ["PYTHONPATH"] = old
+    for g, v, x in zip(got, vs, xs):
+        assert np.array_equal(g, lb.iv_ratio(v, x))
+
+
+# --------------------------------------------------------------------------------------
+# the namespace, call errors, foreign arrays
+# --------------------------------------------------------------------------------------
+
+def test_namespace_shows_the_public_names_only():
+    names = dir(lb)
+    for leftover in ("np", "math", "annotations", "make_public"):
+        assert leftover not in names
+    for name in lb.__all__:
+        assert name in names and getattr(lb, name) is not None
+    public = {n for n in names if not n.startswith("_") and not inspect.ismodule(getattr(lb, n))}
+    assert public == set(lb.__all__) - {"__version__", "vmf"}  # (submodules: once imported)
+
+
+@pytest.mark.parametrize("f", PUBLIC, ids=lambda f: f.__name__)
+def test_arguments_are_positional_only(f):
+    name = f.__name__
+    assert str(inspect.signature(f)) == "(v, x, /, out=None, **kwargs)"
+    with pytest.raises(TypeError, match=rf"^{name}\(\) takes v and x as positional-only arguments: "
+                                        rf"call {name}\(v, x\), not {name}\(v=\.\.\., x=\.\.\.\)$"):
+        f(v=1, x=2)
+    with pytest.raises(TypeError, match=rf"not {name}\(x=\.\.\.\)$"):
+        f(1, x=2)
+    with pytest.raises(TypeError, match=rf"^{name}\(\) missing 1 required positional argument: 'x'"):
+        f(1)
+    with pytest.raises(TypeError, match=rf"^{name}\(\) missing 2 required positional arguments: 'v' and 'x'"):
+        f()
+
+
+class _ForeignDtype:
+    def __repr__(self):
+        return "foreign.float32"
+
+
+class _TensorLike:
+    """A CPU torch tensor as the functions see it: a dtype NumPy cannot interpret."""
+    dtype = _ForeignDtype()
+
+    def __init__(self, data):
+        self.data = np.asarray(data, np.float32)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+
+class _GpuTensorLike(_TensorLike):
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("can't convert cuda:0 device type tensor to numpy")
+
+
+class _Opaque:
+    dtype = _ForeignDtype()
+
+
+def test_array_objects_with_a_foreign_dtype():
+    x = np.array([0.5, 2.0, 30.0], np.float32)
+    for f in PUBLIC:
+        got = f(1.5, _TensorLike(x))
+        assert isinstance(got, np.ndarray) and got.dtype == np.float32
+        assert np.array_equal(got, f(1.5, x))
+        assert np.array_equal(f(_TensorLike(x), x), f(x, x))
+    with pytest.raises(TypeError, match=r"log_iv: cannot convert the .*_GpuTensorLike argument \(dtype "
+                                        r"foreign.float32\) to a NumPy array: can't convert cuda:0.*; for PyTorch "
+                                        r"tensors \(CUDA, autograd\) use logbessel.torch"):
+        lb.log_iv(1.0, _GpuTensorLike(x))
+    with pytest.raises(TypeError, match=r"log_kv: unsupported input .*_Opaque with dtype foreign.float32, which is "
+                                        r"not a NumPy dtype.*logbessel.torch"):
+        lb.log_kv(_Opaque(), 1.0)

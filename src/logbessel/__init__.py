@@ -20,11 +20,9 @@ its share runs on the calling thread: same results. An ``out=`` that overlaps an
 (other than element for element) keeps the loop on one thread, so the results are the ones
 NumPy promises for overlapping operands.
 """
-from __future__ import annotations
-
 from . import _core
 from . import _dispatch
-from ._dispatch import make_public
+from ._dispatch import make_public as _make_public
 
 __version__ = "0.1.0"
 
@@ -36,7 +34,7 @@ _ACCURACY = """
     see the README's accuracy table. float32 inputs are computed in double and rounded once.
 """
 
-log_iv = make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufunc_kwargs)
+log_iv = _make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufunc_kwargs)
 
     Natural logarithm of the modified Bessel function of the first kind, log I_v(x).
 
@@ -50,7 +48,7 @@ log_iv = make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufun
     dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
 """ + _ACCURACY)
 
-log_kv = make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufunc_kwargs)
+log_kv = _make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufunc_kwargs)
 
     Natural logarithm of the modified Bessel function of the second kind, log K_v(x).
 
@@ -61,7 +59,7 @@ log_kv = make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufun
     dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
 """ + _ACCURACY)
 
-iv_ratio = make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None, **ufunc_kwargs)
+iv_ratio = _make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None, **ufunc_kwargs)
 
     The ratio I_v(x) / I_{v-1}(x), in (0, 1) for v >= 1/2 and x > 0.
 
@@ -87,7 +85,7 @@ _DERIV_DOC = """{name}(v, x, /, out=None, **ufunc_kwargs)
     Accuracy (float64, against arb references): {acc}
 """
 
-iv_ratio_complement = make_public("iv_ratio_complement", _core.iv_ratio_complement,
+iv_ratio_complement = _make_public("iv_ratio_complement", _core.iv_ratio_complement,
                                   """iv_ratio_complement(v, x, /, out=None, **ufunc_kwargs)
 
     1 - I_v(x) / I_{v-1}(x), with full relative accuracy where the ratio is close to 1.
@@ -101,24 +99,24 @@ iv_ratio_complement = make_public("iv_ratio_complement", _core.iv_ratio_compleme
     dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
 """)
 
-log_iv_dx = make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
+log_iv_dx = _make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
     name="log_iv_dx", what="d/dx log I_v(x) = I_v'(x) / I_v(x)",
     how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion.",
     special="x = 0 -> 0 (v = 0) or inf (v > 0); x = inf -> 1; NaN for negative non-integer "
             "v where I_v(x) <= 0.",
     acc="a few eps relative."))
-log_kv_dx = make_public("log_kv_dx", _core.log_kv_dx, _DERIV_DOC.format(
+log_kv_dx = _make_public("log_kv_dx", _core.log_kv_dx, _DERIV_DOC.format(
     name="log_kv_dx", what="d/dx log K_v(x) = K_v'(x) / K_v(x) = -K_{v+1}(x)/K_v(x) + v/x",
     how="K_{v+1}/K_v comes from a continued fraction, Temme's series or the uniform expansion; "
         "never from a difference of logarithms.",
     special="x = 0 -> -inf; x = inf -> -1; even in v.",
     acc="a few eps relative."))
-log_iv_dv = make_public("log_iv_dv", _core.log_iv_dv, _DERIV_DOC.format(
+log_iv_dv = _make_public("log_iv_dv", _core.log_iv_dv, _DERIV_DOC.format(
     name="log_iv_dv", what="d/dv log I_v(x), the derivative with respect to the order",
     how="The power series, or the uniform expansion, differentiated term by term.",
     special="x = 0 -> -inf (v >= 0); x = inf -> 0; NaN where log_iv is NaN.",
     acc="error / max(1, |ref|) below 1e-13."))
-log_kv_dv = make_public("log_kv_dv", _core.log_kv_dv, _DERIV_DOC.format(
+log_kv_dv = _make_public("log_kv_dv", _core.log_kv_dv, _DERIV_DOC.format(
     name="log_kv_dv", what="d/dv log K_v(x), the derivative with respect to the order",
     how="Temme's series with the order recurrence, or the continued fraction and the Wronskian, "
         "or the uniform expansion, each differentiated exactly (dual numbers).",
@@ -135,6 +133,10 @@ class ufuncs:  # namespace of the raw numpy ufuncs
     log_kv_dx = _core.log_kv_dx
     log_iv_dv = _core.log_iv_dv
     log_kv_dv = _core.log_kv_dv
+
+
+def __dir__():  # the public names (and the private ones), not the imports' leftovers
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name):  # lazy submodules: logbessel.vmf
