@@ -1,5 +1,6 @@
 """The binding layer (csrc/module.cpp, logbessel._dispatch): threads, memory limits,
-overlapping out=, LOGBESSEL_NUM_THREADS, pickling, call errors, foreign array objects."""
+overlapping out=, LOGBESSEL_NUM_THREADS, pickling, dtypes, call errors, foreign array
+objects, what the docstrings promise."""
 import concurrent.futures
 import inspect
 import multiprocessing
@@ -231,8 +232,28 @@ def test_process_pool_map():
 
 
 # --------------------------------------------------------------------------------------
-# the namespace, call errors, foreign arrays
+# dtypes, the namespace, call errors, foreign arrays, docs
 # --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("f", PUBLIC, ids=lambda f: f.__name__)
+def test_result_dtype_follows_numpy_loop_choice(f):
+    """As the docstrings say (and as scipy.special does): the float32 loop for inputs that
+    cast to float32 safely, the float64 loop otherwise."""
+    small = [np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.float16, np.float32]
+    large = [np.int32, np.uint32, np.int64, np.uint64, np.float64]
+    for dt in small + large:
+        want = np.float32 if dt in small else np.float64
+        a = np.ones(3, dt)
+        assert f(a, a).dtype == want, dt
+        assert f(dt(1), dt(1)).dtype == want, dt
+    assert f(np.ones(2, np.float32), 2.5).dtype == np.float32    # Python numbers follow arrays
+    assert f(np.ones(2, np.int16), 2).dtype == np.float32
+    assert f(np.ones(2, np.int16), 2.5).dtype == np.float64
+    assert f(np.ones(2, np.float32), np.ones(2, np.int32)).dtype == np.float64
+    assert f(2, 3).dtype == np.float64 and f(2.0, 3.0).dtype == np.float64
+    assert f(True, True).dtype == np.float32
+    assert "8- and 16-bit integers (signed or not) -> float32" in " ".join(f.__doc__.split())
+
 
 def test_namespace_shows_the_public_names_only():
     names = dir(lb)
@@ -298,3 +319,21 @@ def test_array_objects_with_a_foreign_dtype():
     with pytest.raises(TypeError, match=r"log_kv: unsupported input .*_Opaque with dtype foreign.float32, which is "
                                         r"not a NumPy dtype.*logbessel.torch"):
         lb.log_kv(_Opaque(), 1.0)
+
+
+def test_iv_ratio_at_negative_orders_is_finite_and_signed_as_documented():
+    """The docstring: for negative non-integer v the ratio is finite, negative exactly where
+    one of I_v, I_{v-1} is negative (where log_iv is NaN), -0 at x = 0."""
+    v = -np.linspace(0.013, 30.0, 400)
+    v = v[v != np.round(v)]
+    x = np.geomspace(1e-3, 1e3, 61)
+    V, X = np.meshgrid(v, x)
+    r = lb.iv_ratio(V, X)
+    assert np.all(np.isfinite(r))
+    one_negative = np.isnan(lb.log_iv(V, X)) ^ np.isnan(lb.log_iv(V - 1, X))
+    assert 0.2 < one_negative.mean() < 0.8
+    assert np.array_equal(r < 0, one_negative)
+    z = lb.iv_ratio(v, 0.0)
+    assert np.all(z == 0) and np.all(np.signbit(z))
+    doc = " ".join(lb.iv_ratio.__doc__.split())
+    assert "finite, and negative where one of I_v, I_{v-1} is negative (not NaN)" in doc

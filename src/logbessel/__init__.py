@@ -34,6 +34,15 @@ _ACCURACY = """
     see the README's accuracy table. float32 inputs are computed in double and rounded once.
 """
 
+_DTYPE = """dtype: there are two loops, float32 (computed in double, rounded once) and float64;
+    NumPy takes the first that the inputs cast to safely, as it does for scipy.special:
+    float32, float16, bool and 8- and 16-bit integers (signed or not) -> float32; float64,
+    32- and 64-bit integers -> float64; float32 with float64 -> float64. Python numbers
+    follow the array they meet (float32 array with 2.5 -> float32) and alone give float64
+    (Python bools alone: float32). complex -> TypeError. Array objects whose dtype NumPy
+    does not know (e.g. CPU torch tensors) are converted with numpy.asarray and give NumPy
+    arrays; logbessel.torch keeps tensors and gradients."""
+
 log_iv = _make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufunc_kwargs)
 
     Natural logarithm of the modified Bessel function of the first kind, log I_v(x).
@@ -45,8 +54,7 @@ log_iv = _make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufu
     x = inf -> inf; v = inf -> -inf. Negative integer v: I_{-n} = I_n. Negative non-integer v:
     I_{-a} = I_a + (2/pi) sin(a pi) K_a can be negative; the result is NaN where it is.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""" + _ACCURACY)
+    """ + _DTYPE + "\n" + _ACCURACY)
 
 log_kv = _make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufunc_kwargs)
 
@@ -56,8 +64,7 @@ log_kv = _make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufu
     Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> inf; x = inf -> -inf;
     |v| = inf with finite x > 0 -> inf.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""" + _ACCURACY)
+    """ + _DTYPE + "\n" + _ACCURACY)
 
 iv_ratio = _make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None, **ufunc_kwargs)
 
@@ -68,12 +75,14 @@ iv_ratio = _make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=Non
     v = 1e6, x = 1e-5 or x = 1e8. For 0 < v < 1/2, where I_{v-1} has negative order (and is
     positive), the same methods apply (the series of I_{v-1} with the order v - 1 never
     rounded): within 1 eps of the certified values. For integer v <= 0 it is
-    1 / iv_ratio(1 - v, x) (I_{-n} = I_n). For other v <= 0 it is formed from the
-    logarithms (error growing with |log I|) and is NaN where I_v or I_{v-1} is not positive.
-    x = 0 -> 0 (v > 0), x = inf -> 1.
+    1 / iv_ratio(1 - v, x) (I_{-n} = I_n). For other v < 0 it comes from the reflection
+    formula I_{-a} = I_a + (2/pi) sin(a pi) K_a (DLMF 10.27.2) divided through by I_a, with
+    ratios at positive orders: finite, and negative where one of I_v, I_{v-1} is negative
+    (not NaN); near a zero of I_v or I_{v-1} it is as ill-conditioned as the ratio itself.
+    x = 0 -> 0 (v > 0), +inf (integer v <= 0), -0 (other v < 0: the limit); x = inf -> 1;
+    NaN for NaN input, x < 0 or v = -inf.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""" + _ACCURACY)
+    """ + _DTYPE + "\n" + _ACCURACY)
 
 
 _DERIV_DOC = """{name}(v, x, /, out=None, **ufunc_kwargs)
@@ -83,7 +92,8 @@ _DERIV_DOC = """{name}(v, x, /, out=None, **ufunc_kwargs)
     {how}
     Special values: {special}
     Accuracy (float64, against arb references): {acc}
-"""
+
+    """ + _DTYPE + "\n"
 
 iv_ratio_complement = _make_public("iv_ratio_complement", _core.iv_ratio_complement,
                                   """iv_ratio_complement(v, x, /, out=None, **ufunc_kwargs)
@@ -96,8 +106,7 @@ iv_ratio_complement = _make_public("iv_ratio_complement", _core.iv_ratio_complem
     about 24 it is 1 - iv_ratio). x = 0 -> 1, x = inf -> 0. The von Mises-Fisher layer uses it
     for 1 - A_p(kappa) at large kappa.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""")
+    """ + _DTYPE + "\n")
 
 log_iv_dx = _make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
     name="log_iv_dx", what="d/dx log I_v(x) = I_v'(x) / I_v(x)",
