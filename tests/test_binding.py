@@ -16,6 +16,7 @@ import pytest
 
 import logbessel as lb
 from logbessel import _core
+from logbessel._dispatch import make_public
 
 PUBLIC = [lb.log_iv, lb.log_kv, lb.iv_ratio, lb.iv_ratio_complement, lb.log_iv_dx, lb.log_kv_dx,
           lb.log_iv_dv, lb.log_kv_dv]
@@ -210,6 +211,14 @@ def test_public_functions_and_ufuncs_pickle_by_reference():
         assert pickle.loads(pickle.dumps(f)) is f
         assert pickle.loads(pickle.dumps(f.ufunc)) is f.ufunc
     assert pickle.loads(pickle.dumps(lb.ufuncs.log_iv)) is lb.ufuncs.log_iv
+
+
+_bound_elsewhere = make_public("log_iv", _core.log_iv, "doc", module=__name__, qualname="_bound_elsewhere")
+
+
+def test_wrapper_bound_under_another_name_pickles():
+    assert pickle.loads(pickle.dumps(_bound_elsewhere)) is _bound_elsewhere
+    assert _bound_elsewhere.__name__ == "log_iv"
 
 
 def test_process_pool_map():

@@ -104,13 +104,14 @@ def _call_error(name: str, params, first, kwargs) -> TypeError:
                      f"(call {call})")
 
 
-def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", params=("v", "x")):
+def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", qualname=None, params=("v", "x")):
     """Wrap a numpy ufunc into the public function: CuPy arrays go to the GPU backend,
     everything else (NumPy arrays, scalars, lists, Dask/xarray through the ufunc protocol)
     goes to the ufunc itself.
 
-    The function must be bound to ``name`` in ``module`` (its ``__module__`` and
-    ``__qualname__``), so that pickle finds it by reference (multiprocessing, Dask)."""
+    The function must be bound to ``qualname`` (default: ``name``) in ``module`` (its
+    ``__qualname__`` and ``__module__``), so that pickle finds it by reference
+    (multiprocessing, Dask)."""
 
     def func(v=_MISSING, x=_MISSING, /, out=None, **kwargs):
         if x is _MISSING:
@@ -146,7 +147,7 @@ def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", params
         [P(params[0], P.POSITIONAL_ONLY), P(params[1], P.POSITIONAL_ONLY),
          P("out", P.POSITIONAL_OR_KEYWORD, default=None), P("kwargs", P.VAR_KEYWORD)])
     func.__name__ = name
-    func.__qualname__ = name
+    func.__qualname__ = qualname or name
     func.__module__ = module
     func.__doc__ = doc
     func.ufunc = ufunc
