@@ -82,8 +82,9 @@ std::pair<int, int> parse_threads(const char* s) {
 }
 
 // A bad value seen by a loop (which runs without the GIL and cannot warn) is kept here
-// until the Python layer takes it (_core._take_bad_num_threads) and warns: each distinct
-// bad value once per process. Fixed buffers: nothing here allocates, and nothing throws.
+// until the Python layer takes it (_core._take_bad_num_threads) and warns: a value once,
+// and again only after another bad value was met in between. Fixed buffers: nothing here
+// allocates, and nothing throws.
 std::mutex g_bad_mutex;
 char g_bad_seen[128] = {};     // the last bad value recorded (truncated)
 char g_bad_pending[128] = {};  // the value waiting to be reported
