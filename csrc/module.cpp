@@ -10,8 +10,17 @@
 #include <numpy/ufuncobject.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
 #include <cfenv>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -34,14 +43,85 @@ namespace {
 // would cost more than it saves.
 constexpr npy_intp kParallelThreshold = 1 << 15;
 
-int configured_threads() {
-    unsigned hw = std::thread::hardware_concurrency();
-    int n = hw ? int(hw) : 1;
-    if (const char* env = std::getenv("LOGBESSEL_NUM_THREADS")) {
-        int req = std::atoi(env);
-        if (req >= 1) n = req;
+// LOGBESSEL_NUM_THREADS, read at every call of a loop of kParallelThreshold elements or
+// more (so a program may change it between calls). Parsed strictly: an optional sign and
+// decimal digits, surrounding blanks allowed, nothing else. Status of a value:
+enum ThreadsStatus { kThreadsDefault = 0, kThreadsOk = 1, kThreadsNotPositive = 2, kThreadsCapped = 3 };
+
+int hardware_threads() {
+    const unsigned hw = std::thread::hardware_concurrency();
+    return hw ? int(std::min(hw, 1024u)) : 1;
+}
+
+// The most threads a loop starts: 4 x the hardware threads (256 where that count is
+// unknown). The loops are compute-bound, so threads beyond the cores only add start-up
+// time (~20-50 us each) and a stack reservation each (8 MB by default on Linux), which is
+// what made large counts fail under an address-space limit; 4x leaves room for a
+// hardware_concurrency() that undercounts what the process may use.
+int max_threads() {
+    const unsigned hw = std::thread::hardware_concurrency();
+    return hw ? 4 * hardware_threads() : 256;
+}
+
+// The thread count a value asks for and its status (value nullptr: unset -> the default).
+std::pair<int, int> parse_threads(const char* s) {
+    if (s == nullptr) return {hardware_threads(), kThreadsDefault};
+    const char* p = s;
+    while (std::isspace(static_cast<unsigned char>(*p))) ++p;
+    // (strtol alone would read "2.5" as 2, "4abc" as 4 and "" or "abc" as 0)
+    if (!(std::isdigit(static_cast<unsigned char>(*p)) ||
+          ((*p == '+' || *p == '-') && std::isdigit(static_cast<unsigned char>(p[1])))))
+        return {hardware_threads(), kThreadsNotPositive};
+    errno = 0;
+    char* end = nullptr;
+    long req = std::strtol(p, &end, 10);  // out of range: LONG_MAX or LONG_MIN, errno = ERANGE
+    while (std::isspace(static_cast<unsigned char>(*end))) ++end;
+    if (*end != '\0' || req < 1) return {hardware_threads(), kThreadsNotPositive};
+    if (req > max_threads()) return {max_threads(), kThreadsCapped};
+    return {int(req), kThreadsOk};
+}
+
+// A bad value seen by a loop (which runs without the GIL and cannot warn) is kept here
+// until the Python layer takes it (_core._take_bad_num_threads) and warns: a value once,
+// and again only after another bad value was met in between. Fixed buffers: nothing here
+// allocates, and nothing throws.
+std::mutex g_bad_mutex;
+char g_bad_seen[128] = {};     // the last bad value recorded (truncated)
+char g_bad_pending[128] = {};  // the value waiting to be reported
+bool g_bad_any = false;        // whether g_bad_seen holds a value
+std::atomic<bool> g_bad_waiting{false};
+
+void note_bad_threads(const char* value) noexcept {
+    // try_lock (never throws): if another loop holds the lock, it records the same value
+    // or a later one, and this call's value is reported by the next call that sees it
+    if (!g_bad_mutex.try_lock()) return;
+    std::lock_guard<std::mutex> lock(g_bad_mutex, std::adopt_lock);
+    if (g_bad_any && std::strncmp(g_bad_seen, value, sizeof g_bad_seen - 1) == 0) return;
+    std::strncpy(g_bad_seen, value, sizeof g_bad_seen - 1);
+    std::strncpy(g_bad_pending, value, sizeof g_bad_pending - 1);
+    g_bad_any = true;
+    g_bad_waiting.store(true, std::memory_order_release);
+}
+
+int configured_threads() noexcept {
+    const char* env = std::getenv("LOGBESSEL_NUM_THREADS");
+    const std::pair<int, int> r = parse_threads(env);
+    if (r.second >= kThreadsNotPositive) note_bad_threads(env);
+    return std::max(1, r.first);
+}
+
+py::object take_bad_num_threads() {
+    if (!g_bad_waiting.load(std::memory_order_acquire)) return py::none();
+    std::string value;
+    {
+        std::lock_guard<std::mutex> lock(g_bad_mutex);
+        value = g_bad_pending;
+        g_bad_waiting.store(false, std::memory_order_relaxed);
     }
-    return std::max(1, n);
+    // the bytes as the environment holds them (os.environ's decoding)
+    PyObject* s = PyUnicode_DecodeFSDefaultAndSize(value.data(), Py_ssize_t(value.size()));
+    if (!s) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(s);
 }
 
 // One thread's share [lo, hi) of a 1-D inner loop, element by element.
@@ -99,21 +179,15 @@ LOGBESSEL_FLATTEN void run_groups(int region, const int* order, int lo, int hi, 
 template <class T, double (*Scalar)(double, double), int (*Classify)(double&, double),
           void (*UniformN)(int, const double*, const double*, double*),
           void (*LoopsN)(int, const double*, const double*, double*)>
-LOGBESSEL_FLATTEN void run_range_lanes(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_intp so,
-                     npy_intp lo, npy_intp hi) {
+LOGBESSEL_FLATTEN void run_blocks(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_intp so,
+                                  npy_intp lo, npy_intp hi, int cap, double* vb, double* xb, double* ob, int* key,
+                                  int* order) {
     using logbessel::detail::REGION_BUCKETS;
     using logbessel::detail::REGION_COUNT;
     using logbessel::detail::REGION_UNIFORM;
     constexpr int kKeys = REGION_COUNT * REGION_BUCKETS;
-    // block buffers on the heap (~128 KB at kBlock = 4096: too much for small thread stacks),
-    // sized for short loops as they come
-    const int cap = int(std::min<npy_intp>(kBlock, hi - lo));
-    std::vector<double> dbuf(3 * size_t(cap));
-    std::vector<int> ibuf(2 * size_t(cap));
-    double *vb = dbuf.data(), *xb = vb + cap, *ob = xb + cap;
-    int *key = ibuf.data(), *order = key + cap;
-    for (npy_intp start = lo; start < hi; start += kBlock) {
-        const int m = int(std::min<npy_intp>(kBlock, hi - start));
+    for (npy_intp start = lo; start < hi; start += cap) {
+        const int m = int(std::min<npy_intp>(cap, hi - start));
         for (int i = 0; i < m; ++i) {
             vb[i] = double(*reinterpret_cast<const T*>(a + (start + i) * sa));
             xb[i] = double(*reinterpret_cast<const T*>(b + (start + i) * sb));
@@ -139,28 +213,97 @@ LOGBESSEL_FLATTEN void run_range_lanes(char* a, char* b, char* out, npy_intp sa,
     }
 }
 
+// Blocks of up to kBlock on the heap (~128 KB: too much for small thread stacks); loops of
+// at most kStackBlock elements, and any loop where the heap has no room, use blocks of
+// kStackBlock on the stack (8 KB) instead: nothing here throws (a std::bad_alloc would end
+// the process: no C++ exception may leave the ufunc loop). Results do not depend on the
+// block size: each input gets the same terms, levels and steps in any group.
+constexpr int kStackBlock = 256;
+
+template <class T, double (*Scalar)(double, double), int (*Classify)(double&, double),
+          void (*UniformN)(int, const double*, const double*, double*),
+          void (*LoopsN)(int, const double*, const double*, double*)>
+void run_range_lanes(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_intp so, npy_intp lo,
+                     npy_intp hi) {
+    constexpr auto blocks = run_blocks<T, Scalar, Classify, UniformN, LoopsN>;
+    const int cap = int(std::min<npy_intp>(kBlock, hi - lo));
+    if (cap > kStackBlock) {
+        std::unique_ptr<double[]> dbuf(new (std::nothrow) double[3 * size_t(cap)]);
+        std::unique_ptr<int[]> ibuf(new (std::nothrow) int[2 * size_t(cap)]);
+        if (dbuf && ibuf) {
+            double* vb = dbuf.get();
+            int* key = ibuf.get();
+            blocks(a, b, out, sa, sb, so, lo, hi, cap, vb, vb + cap, vb + 2 * cap, key, key + cap);
+            return;
+        }
+    }
+    double dbuf[3 * kStackBlock];
+    int ibuf[2 * kStackBlock];
+    blocks(a, b, out, sa, sb, so, lo, hi, kStackBlock, dbuf, dbuf + kStackBlock, dbuf + 2 * kStackBlock, ibuf,
+           ibuf + kStackBlock);
+}
+
 using RangeFn = void (*)(char*, char*, char*, npy_intp, npy_intp, npy_intp, npy_intp, npy_intp);
 
-template <RangeFn Range>
-void run_threads(char** args, npy_intp const* dimensions, npy_intp const* steps) {
+// Whether the n elements at p (stride sp) and at q (stride sq), of size sz bytes, share
+// any byte.
+bool overlap(const char* p, npy_intp sp, const char* q, npy_intp sq, npy_intp n, npy_intp sz) {
+    auto span = [n, sz](const char* base, npy_intp step, std::uintptr_t& lo, std::uintptr_t& hi) {
+        const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(base);
+        const std::uintptr_t last = first + std::uintptr_t((n - 1) * step);  // (modular: step may be < 0)
+        lo = std::min(first, last);
+        hi = std::max(first, last) + std::uintptr_t(sz);
+    };
+    std::uintptr_t plo, phi, qlo, qhi;
+    span(p, sp, plo, phi);
+    span(q, sq, qlo, qhi);
+    return plo < qhi && qlo < phi;
+}
+
+// Whether the loop may be split across threads: the output shares no memory with an input,
+// unless it is that input element for element (the same start and stride: each element is
+// read and written by one thread). NumPy passes overlapping operands to one call of the
+// loop when running through it in order is safe (e.g. out = a[:-1] with input a[1:]: each
+// element is read before it is written); split, a thread would read elements that the next
+// thread has already overwritten. Such loops run on one thread, in order.
+template <class T>
+bool may_split(char* const* args, npy_intp const* steps, npy_intp n) {
+    const char* out = args[2];
+    for (int k = 0; k < 2; ++k) {
+        if (args[k] == out && steps[k] == steps[2]) continue;
+        if (overlap(args[k], steps[k], out, steps[2], n, npy_intp(sizeof(T)))) return false;
+    }
+    return true;
+}
+
+template <class T, RangeFn Range>
+void run_threads(char** args, npy_intp const* dimensions, npy_intp const* steps) noexcept {
     const npy_intp n = dimensions[0];
     char *a = args[0], *b = args[1], *out = args[2];
     const npy_intp sa = steps[0], sb = steps[1], so = steps[2];
-    int nthreads = n >= kParallelThreshold ? configured_threads() : 1;
+    int nthreads = n >= kParallelThreshold && may_split<T>(args, steps, n) ? configured_threads() : 1;
     nthreads = int(std::min<npy_intp>(nthreads, n / (kParallelThreshold / 4) + 1));
     if (nthreads <= 1) {
         Range(a, b, out, sa, sb, so, 0, n);
         return;
     }
-    std::vector<std::thread> pool;
-    pool.reserve(nthreads - 1);
     const npy_intp chunk = (n + nthreads - 1) / nthreads;
-    for (int t = 1; t < nthreads; ++t) {
-        const npy_intp lo = std::min(n, t * chunk), hi = std::min(n, (t + 1) * chunk);
-        pool.emplace_back(Range, a, b, out, sa, sb, so, lo, hi);
+    auto lo_of = [n, chunk](int t) { return std::min(n, npy_intp(t) * chunk); };
+    // Chunk t > 0 goes to a thread of its own; where a thread cannot be started (address
+    // space or the process's thread limit exhausted: std::system_error) or the pool cannot
+    // be allocated, the chunks from there on run here, after chunk 0. Each element is
+    // computed alone, so the results are the same bits either way.
+    std::vector<std::thread> pool;
+    int started = 1;  // chunks [1, started) have a thread
+    try {
+        pool.reserve(size_t(nthreads - 1));
+        for (; started < nthreads; ++started)
+            pool.emplace_back(Range, a, b, out, sa, sb, so, lo_of(started), lo_of(started + 1));
+    } catch (...) {
     }
-    Range(a, b, out, sa, sb, so, 0, std::min(n, chunk));
-    for (auto& th : pool) th.join();
+    Range(a, b, out, sa, sb, so, 0, lo_of(1));
+    Range(a, b, out, sa, sb, so, lo_of(started), n);
+    for (auto& th : pool) th.join();  // (throws only for a thread that is not joinable)
 }
 
 // The ufunc loop. The floating-point status flags that the math raises internally are
@@ -169,11 +312,12 @@ void run_threads(char** args, npy_intp const* dimensions, npy_intp const* steps)
 // the result (the vectorized lanes compute both sides of a branch, e.g. the overflowing
 // x*x that hypot_pos avoids), and NumPy would turn those into RuntimeWarnings. Worker
 // threads' flags never reached NumPy anyway; now one thread and many behave alike.
-template <RangeFn Range>
+// No C++ exception leaves it (run_threads is noexcept and catches what it can meet).
+template <class T, RangeFn Range>
 void loop(char** args, npy_intp const* dimensions, npy_intp const* steps, void*) {
     std::fenv_t env;
     std::feholdexcept(&env);
-    run_threads<Range>(args, dimensions, steps);
+    run_threads<T, Range>(args, dimensions, steps);
     std::fesetenv(&env);
 }
 
@@ -206,15 +350,15 @@ template <class T>
 constexpr RangeFn log_kv_lanes =
     run_range_lanes<T, log_kv_d, logbessel::detail::log_kv_classify, logbessel::detail::log_kv_region_n<kLanesUniform>,
                     logbessel::detail::log_kv_loops_n<kLanesLoops>>;
-PyUFuncGenericFunction kLogIv[] = {loop<log_iv_lanes<float>>, loop<log_iv_lanes<double>>};
-PyUFuncGenericFunction kLogKv[] = {loop<log_kv_lanes<float>>, loop<log_kv_lanes<double>>};
-PyUFuncGenericFunction kRatio[] = {loop<run_range<float, iv_ratio_f>>, loop<run_range<double, iv_ratio_d>>};
-PyUFuncGenericFunction kVmfLogNorm[] = {loop<run_range<float, vmf_lognorm_f>>, loop<run_range<double, vmf_lognorm_d>>};
-PyUFuncGenericFunction kRatioC[] = {loop<run_range<float, iv_ratio_c_f>>, loop<run_range<double, iv_ratio_c_d>>};
-PyUFuncGenericFunction kLogIvDx[] = {loop<run_range<float, log_iv_dx_f>>, loop<run_range<double, log_iv_dx_d>>};
-PyUFuncGenericFunction kLogKvDx[] = {loop<run_range<float, log_kv_dx_f>>, loop<run_range<double, log_kv_dx_d>>};
-PyUFuncGenericFunction kLogIvDv[] = {loop<run_range<float, log_iv_dv_f>>, loop<run_range<double, log_iv_dv_d>>};
-PyUFuncGenericFunction kLogKvDv[] = {loop<run_range<float, log_kv_dv_f>>, loop<run_range<double, log_kv_dv_d>>};
+PyUFuncGenericFunction kLogIv[] = {loop<float, log_iv_lanes<float>>, loop<double, log_iv_lanes<double>>};
+PyUFuncGenericFunction kLogKv[] = {loop<float, log_kv_lanes<float>>, loop<double, log_kv_lanes<double>>};
+PyUFuncGenericFunction kRatio[] = {loop<float, run_range<float, iv_ratio_f>>, loop<double, run_range<double, iv_ratio_d>>};
+PyUFuncGenericFunction kVmfLogNorm[] = {loop<float, run_range<float, vmf_lognorm_f>>, loop<double, run_range<double, vmf_lognorm_d>>};
+PyUFuncGenericFunction kRatioC[] = {loop<float, run_range<float, iv_ratio_c_f>>, loop<double, run_range<double, iv_ratio_c_d>>};
+PyUFuncGenericFunction kLogIvDx[] = {loop<float, run_range<float, log_iv_dx_f>>, loop<double, run_range<double, log_iv_dx_d>>};
+PyUFuncGenericFunction kLogKvDx[] = {loop<float, run_range<float, log_kv_dx_f>>, loop<double, run_range<double, log_kv_dx_d>>};
+PyUFuncGenericFunction kLogIvDv[] = {loop<float, run_range<float, log_iv_dv_f>>, loop<double, run_range<double, log_iv_dv_d>>};
+PyUFuncGenericFunction kLogKvDv[] = {loop<float, run_range<float, log_kv_dv_f>>, loop<double, run_range<double, log_kv_dv_d>>};
 
 py::object make_ufunc(PyUFuncGenericFunction* funcs, const char* name, const char* doc) {
     PyObject* uf = PyUFunc_FromFuncAndData(funcs, kData, kTypes, 2, 2, 1, PyUFunc_None, name, doc, 0);
@@ -239,6 +383,17 @@ PYBIND11_MODULE(_core, m) {
     m.attr("log_kv_dx") = make_ufunc(kLogKvDx, "log_kv_dx", "log_kv_dx(v, x): d/dx log K_v(x).");
     m.attr("log_iv_dv") = make_ufunc(kLogIvDv, "log_iv_dv", "log_iv_dv(v, x): d/dv log I_v(x).");
     m.attr("log_kv_dv") = make_ufunc(kLogKvDv, "log_kv_dv", "log_kv_dv(v, x): d/dv log K_v(x).");
-    m.def("num_threads", &configured_threads, "Threads used for large inputs (LOGBESSEL_NUM_THREADS).");
+    m.def("num_threads", &configured_threads,
+          "Threads used for inputs of parallel_threshold elements or more (LOGBESSEL_NUM_THREADS, read at each call).");
+    m.def("_parse_num_threads", [](py::object value) {
+        if (value.is_none()) return parse_threads(nullptr);
+        const std::string s = value.cast<std::string>();
+        return parse_threads(s.c_str());
+    }, "(threads, status) for a LOGBESSEL_NUM_THREADS value (None: unset); status 0 default, 1 valid, "
+       "2 not a positive integer (the default used), 3 above max_threads (capped)");
+    m.def("_take_bad_num_threads", &take_bad_num_threads,
+          "The last bad LOGBESSEL_NUM_THREADS value a loop met and not yet reported, or None.");
+    m.attr("max_threads") = py::int_(max_threads());
+    m.attr("hardware_threads") = py::int_(hardware_threads());
     m.attr("parallel_threshold") = py::int_(kParallelThreshold);
 }

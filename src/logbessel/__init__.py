@@ -9,20 +9,41 @@ Elementwise functions (NumPy ufunc semantics; CuPy arrays in -> CuPy arrays out)
     log_iv_dx, log_kv_dx, log_iv_dv, log_kv_dv   derivatives of log I, log K in x and in v
 
 The ufuncs themselves are ``log_iv.ufunc`` etc. (also ``logbessel.ufuncs``).
-"""
-from __future__ import annotations
 
+Threads: inputs of ``logbessel._core.parallel_threshold`` (32768) elements or more are split
+across threads, as many as the hardware has or ``LOGBESSEL_NUM_THREADS`` says. The variable
+is read at each such call, so it may be changed between calls; a value that is not a
+positive integer is ignored and one above ``logbessel._core.max_threads`` (4 x the hardware
+threads) is capped, each with a RuntimeWarning (once per value: at import, or at the first
+call that meets it). Where a thread cannot be started (e.g. under an address-space limit),
+its share runs on the calling thread: same results. An ``out=`` that overlaps an input
+(other than element for element) keeps the loop on one thread, so the results are the ones
+NumPy promises for overlapping operands.
+"""
 from . import _core
-from ._dispatch import make_public
+from . import _dispatch
+from ._dispatch import make_public as _make_public
 
 __version__ = "0.1.0"
+
+_core.num_threads()  # reads LOGBESSEL_NUM_THREADS: a bad value warns now, not at first use
+_dispatch._report_bad_num_threads(stacklevel=2)
 
 _ACCURACY = """
     Accuracy (float64, against certified arb references; error = |f - ref| / max(1, |ref|)):
     see the README's accuracy table. float32 inputs are computed in double and rounded once.
 """
 
-log_iv = make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufunc_kwargs)
+_DTYPE = """dtype: there are two loops, float32 (computed in double, rounded once) and float64;
+    NumPy takes the first that the inputs cast to safely, as it does for scipy.special:
+    float32, float16, bool and 8- and 16-bit integers (signed or not) -> float32; float64,
+    32- and 64-bit integers -> float64; float32 with float64 -> float64. Python numbers
+    follow the array they meet (float32 array with 2.5 -> float32) and alone give float64
+    (Python bools alone: float32). complex -> TypeError. Array objects whose dtype NumPy
+    does not know (e.g. CPU torch tensors) are converted with numpy.asarray and give NumPy
+    arrays; logbessel.torch keeps tensors and gradients."""
+
+log_iv = _make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufunc_kwargs)
 
     Natural logarithm of the modified Bessel function of the first kind, log I_v(x).
 
@@ -33,10 +54,9 @@ log_iv = make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufun
     x = inf -> inf; v = inf -> -inf. Negative integer v: I_{-n} = I_n. Negative non-integer v:
     I_{-a} = I_a + (2/pi) sin(a pi) K_a can be negative; the result is NaN where it is.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""" + _ACCURACY)
+    """ + _DTYPE + "\n" + _ACCURACY)
 
-log_kv = make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufunc_kwargs)
+log_kv = _make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufunc_kwargs)
 
     Natural logarithm of the modified Bessel function of the second kind, log K_v(x).
 
@@ -44,10 +64,9 @@ log_kv = make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufun
     Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> inf; x = inf -> -inf;
     |v| = inf with finite x > 0 -> inf.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""" + _ACCURACY)
+    """ + _DTYPE + "\n" + _ACCURACY)
 
-iv_ratio = make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None, **ufunc_kwargs)
+iv_ratio = _make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None, **ufunc_kwargs)
 
     The ratio I_v(x) / I_{v-1}(x), in (0, 1) for v >= 1/2 and x > 0.
 
@@ -56,12 +75,14 @@ iv_ratio = make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=None
     v = 1e6, x = 1e-5 or x = 1e8. For 0 < v < 1/2, where I_{v-1} has negative order (and is
     positive), the same methods apply (the series of I_{v-1} with the order v - 1 never
     rounded): within 1 eps of the certified values. For integer v <= 0 it is
-    1 / iv_ratio(1 - v, x) (I_{-n} = I_n). For other v <= 0 it is formed from the
-    logarithms (error growing with |log I|) and is NaN where I_v or I_{v-1} is not positive.
-    x = 0 -> 0 (v > 0), x = inf -> 1.
+    1 / iv_ratio(1 - v, x) (I_{-n} = I_n). For other v < 0 it comes from the reflection
+    formula I_{-a} = I_a + (2/pi) sin(a pi) K_a (DLMF 10.27.2) divided through by I_a, with
+    ratios at positive orders: finite, and negative where one of I_v, I_{v-1} is negative
+    (not NaN); near a zero of I_v or I_{v-1} it is as ill-conditioned as the ratio itself.
+    x = 0 -> 0 (v > 0), +inf (integer v <= 0), -0 (other v < 0: the limit); x = inf -> 1;
+    NaN for NaN input, x < 0 or v = -inf.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""" + _ACCURACY)
+    """ + _DTYPE + "\n" + _ACCURACY)
 
 
 _DERIV_DOC = """{name}(v, x, /, out=None, **ufunc_kwargs)
@@ -71,9 +92,10 @@ _DERIV_DOC = """{name}(v, x, /, out=None, **ufunc_kwargs)
     {how}
     Special values: {special}
     Accuracy (float64, against arb references): {acc}
-"""
 
-iv_ratio_complement = make_public("iv_ratio_complement", _core.iv_ratio_complement,
+    """ + _DTYPE + "\n"
+
+iv_ratio_complement = _make_public("iv_ratio_complement", _core.iv_ratio_complement,
                                   """iv_ratio_complement(v, x, /, out=None, **ufunc_kwargs)
 
     1 - I_v(x) / I_{v-1}(x), with full relative accuracy where the ratio is close to 1.
@@ -84,27 +106,26 @@ iv_ratio_complement = make_public("iv_ratio_complement", _core.iv_ratio_compleme
     about 24 it is 1 - iv_ratio). x = 0 -> 1, x = inf -> 0. The von Mises-Fisher layer uses it
     for 1 - A_p(kappa) at large kappa.
 
-    dtype: float32 -> float32, float64 and integers -> float64; complex -> TypeError.
-""")
+    """ + _DTYPE + "\n")
 
-log_iv_dx = make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
+log_iv_dx = _make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
     name="log_iv_dx", what="d/dx log I_v(x) = I_v'(x) / I_v(x)",
     how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion.",
     special="x = 0 -> 0 (v = 0) or inf (v > 0); x = inf -> 1; NaN for negative non-integer "
             "v where I_v(x) <= 0.",
     acc="a few eps relative."))
-log_kv_dx = make_public("log_kv_dx", _core.log_kv_dx, _DERIV_DOC.format(
+log_kv_dx = _make_public("log_kv_dx", _core.log_kv_dx, _DERIV_DOC.format(
     name="log_kv_dx", what="d/dx log K_v(x) = K_v'(x) / K_v(x) = -K_{v+1}(x)/K_v(x) + v/x",
     how="K_{v+1}/K_v comes from a continued fraction, Temme's series or the uniform expansion; "
         "never from a difference of logarithms.",
     special="x = 0 -> -inf; x = inf -> -1; even in v.",
     acc="a few eps relative."))
-log_iv_dv = make_public("log_iv_dv", _core.log_iv_dv, _DERIV_DOC.format(
+log_iv_dv = _make_public("log_iv_dv", _core.log_iv_dv, _DERIV_DOC.format(
     name="log_iv_dv", what="d/dv log I_v(x), the derivative with respect to the order",
     how="The power series, or the uniform expansion, differentiated term by term.",
     special="x = 0 -> -inf (v >= 0); x = inf -> 0; NaN where log_iv is NaN.",
     acc="error / max(1, |ref|) below 1e-13."))
-log_kv_dv = make_public("log_kv_dv", _core.log_kv_dv, _DERIV_DOC.format(
+log_kv_dv = _make_public("log_kv_dv", _core.log_kv_dv, _DERIV_DOC.format(
     name="log_kv_dv", what="d/dv log K_v(x), the derivative with respect to the order",
     how="Temme's series with the order recurrence, or the continued fraction and the Wronskian, "
         "or the uniform expansion, each differentiated exactly (dual numbers).",
@@ -121,6 +142,10 @@ class ufuncs:  # namespace of the raw numpy ufuncs
     log_kv_dx = _core.log_kv_dx
     log_iv_dv = _core.log_iv_dv
     log_kv_dv = _core.log_kv_dv
+
+
+def __dir__():  # the public names (and the private ones), not the imports' leftovers
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name):  # lazy submodules: logbessel.vmf

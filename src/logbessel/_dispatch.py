@@ -1,14 +1,49 @@
 """Backend choice for the elementwise functions: NumPy ufuncs on the CPU, CUDA kernels for
 CuPy arrays. CuPy is never imported here: an argument is recognised as a CuPy array by its
 type's module, so importing logbessel stays free of GPU dependencies."""
-from __future__ import annotations
+import inspect
+import warnings
 
 import numpy as np
+
+from . import _core
+
+_MISSING = object()  # the default of the positional-only arguments, so that a call
+                     # without them gets our error message and not Python's
 
 
 def _is_cupy(obj) -> bool:
     mod = type(obj).__module__
     return mod.startswith("cupy") and hasattr(obj, "__cuda_array_interface__")
+
+
+def _type_name(obj) -> str:
+    t = type(obj)
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def _as_input(name: str, a):
+    """``a`` itself, or for an array object whose ``dtype`` NumPy cannot interpret (a CPU
+    torch tensor: ``torch.float32``) the NumPy array it converts to (``__array__``, or
+    DLPack). NumPy would otherwise fail inside the ufunc with "Cannot interpret
+    'torch.float32' as a data type"."""
+    dt = getattr(a, "dtype", None)
+    if dt is None or isinstance(dt, np.dtype):
+        return a
+    try:
+        np.dtype(dt)
+        return a
+    except (TypeError, ValueError):
+        pass
+    hint = "for PyTorch tensors (CUDA, autograd) use logbessel.torch"
+    if hasattr(a, "__array__") or hasattr(a, "__dlpack__"):
+        try:
+            return np.asarray(a) if hasattr(a, "__array__") else np.from_dlpack(a)
+        except Exception as e:  # e.g. a CUDA tensor, or one that requires grad
+            raise TypeError(f"{name}: cannot convert the {_type_name(a)} argument (dtype {dt}) to a "
+                            f"NumPy array: {e}; {hint}") from e
+    raise TypeError(f"{name}: unsupported input {_type_name(a)} with dtype {dt}, which is not a NumPy "
+                    f"dtype; pass NumPy or CuPy arrays or numbers ({hint})")
 
 
 def _check_real(name: str, args) -> None:
@@ -27,12 +62,60 @@ def _check_real(name: str, args) -> None:
             raise TypeError(f"{name}: unsupported input dtype {dt}; expected real numbers")
 
 
-def make_public(name: str, ufunc, doc: str):
+def _num_threads_message(value: str):
+    """The warning for a bad LOGBESSEL_NUM_THREADS value (None for a good one)."""
+    n, status = _core._parse_num_threads(value)
+    if status == 2:
+        return (f"LOGBESSEL_NUM_THREADS={value!r} is not a positive integer; ignored: using {n} "
+                f"threads (the number of hardware threads)")
+    if status == 3:
+        hw = _core.hardware_threads
+        why = (f"4 x the {hw} hardware threads" if n == 4 * hw
+               else "the limit where the hardware thread count is unknown")
+        return (f"LOGBESSEL_NUM_THREADS={value!r} is more than {n} ({why}); "
+                f"using {n} threads")
+    return None
+
+
+_take_bad_num_threads = _core._take_bad_num_threads
+
+
+def _report_bad_num_threads(stacklevel: int = 2, value=None) -> None:
+    """Warn (RuntimeWarning) about a bad LOGBESSEL_NUM_THREADS value that a ufunc loop met:
+    the loops run without the GIL and only record it. A value is reported once, and again
+    only after another bad value was met in between."""
+    if value is None:
+        value = _take_bad_num_threads()
+    if value is not None:
+        msg = _num_threads_message(value)
+        if msg:
+            warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel + 1)
+
+
+def _call_error(name: str, params, first, kwargs) -> TypeError:
+    named = [p for p in params if p in kwargs]
+    call = f"{name}({', '.join(params)})"
+    if named:
+        return TypeError(f"{name}() takes {' and '.join(params)} as positional-only arguments: "
+                         f"call {call}, not {name}({', '.join(p + '=...' for p in named)})")
+    missing = params if first is _MISSING else params[1:]
+    return TypeError(f"{name}() missing {len(missing)} required positional argument"
+                     f"{'s' if len(missing) > 1 else ''}: {' and '.join(repr(p) for p in missing)} "
+                     f"(call {call})")
+
+
+def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", qualname=None, params=("v", "x")):
     """Wrap a numpy ufunc into the public function: CuPy arrays go to the GPU backend,
     everything else (NumPy arrays, scalars, lists, Dask/xarray through the ufunc protocol)
-    goes to the ufunc itself."""
+    goes to the ufunc itself.
 
-    def func(v, x, /, out=None, **kwargs):
+    The function must be bound to ``qualname`` (default: ``name``) in ``module`` (its
+    ``__qualname__`` and ``__module__``), so that pickle finds it by reference
+    (multiprocessing, Dask)."""
+
+    def func(v=_MISSING, x=_MISSING, /, out=None, **kwargs):
+        if x is _MISSING:
+            raise _call_error(name, params, v, kwargs)
         args = (v, x)
         on_gpu = [_is_cupy(a) for a in args]
         if out is not None:
@@ -46,15 +129,26 @@ def make_public(name: str, ufunc, doc: str):
             _check_real(name, args)
             from . import _gpu
             return _gpu.call(name, v, x, out=out, **kwargs)
-        _check_real(name, args)
+        v, x = _as_input(name, v), _as_input(name, x)
+        _check_real(name, (v, x))
         if isinstance(v, (str, bytes)) or isinstance(x, (str, bytes)):
             raise TypeError(f"{name}: expected real numbers, got a string")
         if out is None:
-            return ufunc(v, x, **kwargs)
-        return ufunc(v, x, out=out, **kwargs)
+            result = ufunc(v, x, **kwargs)
+        else:
+            result = ufunc(v, x, out=out, **kwargs)
+        bad = _take_bad_num_threads()
+        if bad is not None:
+            _report_bad_num_threads(stacklevel=2, value=bad)
+        return result
 
+    P = inspect.Parameter
+    func.__signature__ = inspect.Signature(
+        [P(params[0], P.POSITIONAL_ONLY), P(params[1], P.POSITIONAL_ONLY),
+         P("out", P.POSITIONAL_OR_KEYWORD, default=None), P("kwargs", P.VAR_KEYWORD)])
     func.__name__ = name
-    func.__qualname__ = name
+    func.__qualname__ = qualname or name
+    func.__module__ = module
     func.__doc__ = doc
     func.ufunc = ufunc
     return func
