@@ -211,6 +211,8 @@ def test_public_functions_and_ufuncs_pickle_by_reference():
         assert pickle.loads(pickle.dumps(f)) is f
         assert pickle.loads(pickle.dumps(f.ufunc)) is f.ufunc
     assert pickle.loads(pickle.dumps(lb.ufuncs.log_iv)) is lb.ufuncs.log_iv
+    from logbessel import vmf
+    assert pickle.loads(pickle.dumps(vmf._vmf_log_normalizer)) is vmf._vmf_log_normalizer
 
 
 _bound_elsewhere = make_public("log_iv", _core.log_iv, "doc", module=__name__, qualname="_bound_elsewhere")

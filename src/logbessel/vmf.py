@@ -46,7 +46,8 @@ from ._dispatch import _is_cupy, make_public
 
 _vmf_log_normalizer = make_public(
     "vmf_log_normalizer", _core.vmf_log_normalizer,
-    "vmf_log_normalizer(p, kappa): log C_p(kappa), elementwise (see log_normalizer).")
+    "vmf_log_normalizer(p, kappa): log C_p(kappa), elementwise (see log_normalizer).",
+    module=__name__, qualname="_vmf_log_normalizer", params=("p", "kappa"))
 
 __all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_METHODS",
            "VonMisesFisher", "UNIT_NORM_TOL"]
