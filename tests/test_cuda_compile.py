@@ -8,6 +8,9 @@
    no GPU or driver is needed). libnvrtc comes from the `nvidia-cuda-nvrtc` wheel (CUDA 13;
    `nvidia-cuda-nvrtc-cu12` for CUDA 12), from a CUDA toolkit next to nvcc, or from
    LOGBESSEL_NVRTC=/path/to/libnvrtc.so; skipped if none is found.
+1 and 2 take minutes on a 2-core machine (nvcc ~7, NVRTC ~2): they are marked cuda_compile
+and run only with LOGBESSEL_CUDA_COMPILE=1 (tests/conftest.py), which .ci/run sets for a
+second pytest step; the README's test command skips them and says why.
 3. Always: under NVRTC (__CUDACC_RTC__) no header may include a system header, since NVRTC
    has none; every `#include <...>` must sit inside an `#if !defined(__CUDACC_RTC__)` block.
 """
@@ -36,6 +39,7 @@ ARCHS = ["80", "90"]
 # nvcc
 # ---------------------------------------------------------------------------------------
 
+@pytest.mark.cuda_compile
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not on PATH")
 def test_nvcc_builds_the_kernels(tmp_path):
     """One nvcc call for sm_80 and sm_90 (--threads 0 builds the two targets in parallel)."""
@@ -126,6 +130,7 @@ def nvrtc_compile(code: str, options):
         lib.nvrtcDestroyProgram(ctypes.byref(prog))
 
 
+@pytest.mark.cuda_compile
 @pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
 def test_nvrtc_compiles_every_kernel():
     """The whole file (no LOGBESSEL_SELECT), for compute_80; the per-function modules the
@@ -141,6 +146,7 @@ def test_nvrtc_compiles_every_kernel():
     assert digest in code
 
 
+@pytest.mark.cuda_compile
 @pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
 @pytest.mark.parametrize("name", _gpu.FUNCTIONS)
 def test_nvrtc_one_function_per_module(name):
@@ -153,6 +159,7 @@ def test_nvrtc_one_function_per_module(name):
     assert entries == {f"logbessel_{name}_f32", f"logbessel_{name}_f64"}, entries
 
 
+@pytest.mark.cuda_compile
 @pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
 def test_nvrtc_compiles_the_installed_copy_too():
     """The copies shipped in the package (logbessel/_csrc) when they exist (a regular
