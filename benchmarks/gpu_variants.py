@@ -59,12 +59,10 @@ EXACT = [k for k in VARIANTS if k != "s4fmad"]  # must equal plain bit for bit
 
 
 def _load_gpu_py():
-    """src/logbessel/_gpu.py on its own (no compiled extension needed): PHASES, N_KEYS."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("_lb_gpu", ROOT / "src" / "logbessel" / "_gpu.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """logbessel._gpu (PHASES, N_KEYS: the registry's, read from the built extension)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from logbessel import _gpu
+    return _gpu
 
 
 REGION_NAMES = {0: "special", 1: "uniform", 2: "I series", 3: "K Temme", 4: "K CF"}

@@ -2,23 +2,25 @@
 // src/logbessel/_gpu.py; CI also builds this file with nvcc). Wrappers only: every formula
 // lives in csrc/logbessel/*.h, so the CPU ufuncs and these kernels cannot drift apart.
 //
-// One kernel per public elementwise function (log_iv, log_kv, iv_ratio,
-// iv_ratio_complement and the derivatives log_iv_dx, log_kv_dx, log_iv_dv, log_kv_dv) and dtype, named logbessel_<function>_<f32|f64>, all
-// with the same parameters (strides and extents counted in elements, not bytes):
+// One kernel per public elementwise function (each row of LOGBESSEL_FUNCTIONS, registry.h)
+// and dtype, named logbessel_<function>_<f32|f64>, all with the same parameters for a
+// function of N arguments (strides and extents counted in elements, not bytes):
 //
-//   (const T* v, const T* x, T* out, long long n, int ndim,
-//    long long sv, long long sx, long long so, const long long* layout,
+//   (const T* in0, ..., const T* in<N-1>, T* out, long long n, int ndim,
+//    long long s0, ..., long long s<N-1>, long long so, const long long* layout,
 //    int key_lo, int key_hi)
 //
-// ndim <= 1: element i of the operands is v[i*sv], x[i*sx], out[i*so]. This covers
+// (for two arguments: v, x, out, n, ndim, sv, sx, so, layout, key_lo, key_hi)
+// ndim <= 1: element i of the operands is in0[i*s0], ..., out[i*so]. This covers
 //   contiguous arrays (stride 1), broadcast scalars (stride 0) and any layout the caller
 //   could collapse to one dimension; `layout` is unused.
-// ndim >= 2: `layout` is a device array of 4*ndim values: the extents, then the strides of
-//   v, of x and of out (C order, last dimension fastest); sv, sx, so are unused.
+// ndim >= 2: `layout` is a device array of (N+2)*ndim values: the extents, then the
+//   strides of in0, ..., of in<N-1> and of out (C order, last dimension fastest); the s
+//   and so are unused.
 //
 // key_lo, key_hi: the sorted kernels (below) evaluate and write only the elements whose
-//   key lies in [key_lo, key_hi) (one phase; 0 and kKeys = 160 for all); plain kernels
-//   ignore them.
+//   key lies in [key_lo, key_hi) (one phase; 0 and KEY_COUNT for all); plain kernels
+//   ignore them. The keys and phases are the registry row's key type (config.h).
 //
 // Each kernel has a single call site of the math function, so the (large) inlined math
 // exists once per kernel whichever indexing path runs.
@@ -59,42 +61,68 @@ __device__ __forceinline__ double to_double(float f) { return widen(f); }
 __device__ __forceinline__ void store(double* p, double d) { *p = d; }
 __device__ __forceinline__ void store(float* p, double d) { *p = narrow(d); }
 
-// Element i of the operands (see the layout comment at the top).
-struct Offsets {
-    long long v, x, o;
+// 0, 1, ..., N-1 as a pack (NVRTC has no <utility>).
+template <int... I>
+struct seq {};
+template <int N, int... I>
+struct make_seq : make_seq<N - 1, N - 1, I...> {};
+template <int... I>
+struct make_seq<0, I...> {
+    using type = seq<I...>;
 };
 
-__device__ __forceinline__ Offsets offsets(long long i, int ndim, long long sv, long long sx,
-                                           long long so, const long long* layout) {
-    Offsets r;
+// F::eval and F::key of the N values a[0 .. N-1].
+template <class F, int... I>
+__device__ __forceinline__ double eval(const double* a, seq<I...>) {
+    return F::eval(a[I]...);
+}
+template <class F, int... I>
+__device__ __forceinline__ int key_of(const double* a, seq<I...>) {
+    return F::key(a[I]...);
+}
+
+// Element i of the operands (see the layout comment at the top).
+template <int N>
+struct Offsets {
+    long long in[N], o;
+};
+
+template <int N>
+__device__ __forceinline__ Offsets<N> offsets(long long i, int ndim, const long long* s, long long so,
+                                              const long long* layout) {
+    Offsets<N> r;
     if (ndim <= 1) {
-        r.v = i * sv;
-        r.x = i * sx;
+#pragma unroll
+        for (int k = 0; k < N; ++k) r.in[k] = i * s[k];
         r.o = i * so;
     } else {
-        r.v = r.x = r.o = 0;
+#pragma unroll
+        for (int k = 0; k < N; ++k) r.in[k] = 0;
+        r.o = 0;
         long long rest = i;
         for (int d = ndim - 1; d >= 0; --d) {
             const long long ext = layout[d];
             const long long c = rest % ext;
             rest /= ext;
-            r.v += c * layout[ndim + d];
-            r.x += c * layout[2 * ndim + d];
-            r.o += c * layout[3 * ndim + d];
+#pragma unroll
+            for (int k = 0; k < N; ++k) r.in[k] += c * layout[(k + 1) * ndim + d];
+            r.o += c * layout[(N + 1) * ndim + d];
         }
     }
     return r;
 }
 
 // Plain kernels: a grid-stride loop, one element per thread and step.
-template <class F, class T>
-__device__ __forceinline__ void apply_plain(const T* v, const T* x, T* out, long long n, int ndim,
-                                            long long sv, long long sx, long long so,
-                                            const long long* layout) {
+template <class F, class T, int N>
+__device__ __forceinline__ void apply_plain(const T* const* in, const long long* s, T* out, long long so,
+                                            long long n, int ndim, const long long* layout) {
     const long long step = (long long)blockDim.x * gridDim.x;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += step) {
-        const Offsets o = offsets(i, ndim, sv, sx, so, layout);
-        store(out + o.o, F::eval(to_double(v[o.v]), to_double(x[o.x])));
+        const Offsets<N> o = offsets<N>(i, ndim, s, so, layout);
+        double a[N];
+#pragma unroll
+        for (int k = 0; k < N; ++k) a[k] = to_double(in[k][o.in[k]]);
+        store(out + o.o, eval<F>(a, typename make_seq<N>::type{}));
     }
 }
 
@@ -111,7 +139,7 @@ __device__ __forceinline__ void apply_plain(const T* v, const T* x, T* out, long
 // kernel, so the results are identical bit for bit, whatever the key.
 //
 // Phases: a launch evaluates (and writes) only the elements whose key lies in [key_lo,
-// key_hi). For large arrays the caller (_gpu.PHASES) launches once per region (the band
+// key_hi). For large arrays the caller (_gpu.PHASES, the key type's phases) launches once per region (the band
 // of the uniform expansion apart), so that at any time the whole GPU runs the code of one
 // region. Sorting inside tiles alone leaves each multiprocessor running several regions'
 // code at once (different warps, different blocks), and that measured 2-3 times slower
@@ -129,14 +157,14 @@ __device__ __forceinline__ void apply_plain(const T* v, const T* x, T* out, long
 constexpr int kPer = LOGBESSEL_TILE_PER_THREAD;
 constexpr int kMaxBlock = LOGBESSEL_TILE_MAX_BLOCK;  // launches use blockDim.x <= this
 constexpr int kMaxTile = kPer * kMaxBlock;
-constexpr int kKeys = logbessel::detail::REGION_COUNT * logbessel::detail::REGION_BUCKETS;
+constexpr int kKeys = logbessel::detail::KEY_COUNT;
 static_assert(kMaxTile <= 65536, "tile indices are 16-bit");
 
-template <class F, class T>
-__device__ __forceinline__ void apply_sorted(const T* v, const T* x, T* out, long long n, int ndim,
-                                             long long sv, long long sx, long long so,
-                                             const long long* layout, int key_lo, int key_hi) {
-    __shared__ double tv[kMaxTile], tx[kMaxTile], ty[kMaxTile];
+template <class F, class T, int N>
+__device__ __forceinline__ void apply_sorted(const T* const* in, const long long* s, T* out, long long so,
+                                             long long n, int ndim, const long long* layout, int key_lo,
+                                             int key_hi) {
+    __shared__ double tin[N][kMaxTile], ty[kMaxTile];
     __shared__ unsigned short order[kMaxTile];
     __shared__ int start[kKeys];
     __shared__ int selected;  // elements of the tile in this phase
@@ -153,11 +181,14 @@ __device__ __forceinline__ void apply_sorted(const T* v, const T* x, T* out, lon
         for (int j = 0; j < kPer; ++j) {
             const int p = j * nt + tid;
             if (p < m) {
-                const Offsets o = offsets(base + p, ndim, sv, sx, so, layout);
-                const double a = to_double(v[o.v]), b = to_double(x[o.x]);
-                tv[p] = a;
-                tx[p] = b;
-                int k = F::key(a, b);
+                const Offsets<N> o = offsets<N>(base + p, ndim, s, so, layout);
+                double a[N];
+#pragma unroll
+                for (int q = 0; q < N; ++q) {
+                    a[q] = to_double(in[q][o.in[q]]);
+                    tin[q][p] = a[q];
+                }
+                int k = key_of<F>(a, typename make_seq<N>::type{});
 #if defined(LOGBESSEL_REGION_KEYS)
                 k -= k % logbessel::detail::REGION_BUCKETS;  // experiments: regions only
 #endif
@@ -208,58 +239,36 @@ __device__ __forceinline__ void apply_sorted(const T* v, const T* x, T* out, lon
             const int q = j * nt + tid;
             if (q < ms) {
                 const int p = order[q];
-                ty[p] = F::eval(tv[p], tx[p]);
+                double a[N];
+#pragma unroll
+                for (int r = 0; r < N; ++r) a[r] = tin[r][p];
+                ty[p] = eval<F>(a, typename make_seq<N>::type{});
             }
         }
         __syncthreads();
 #pragma unroll
         for (int j = 0; j < kPer; ++j) {
             const int p = j * nt + tid;
-            if (key[j] >= 0) store(out + offsets(base + p, ndim, sv, sx, so, layout).o, ty[p]);
+            if (key[j] >= 0) store(out + offsets<N>(base + p, ndim, s, so, layout).o, ty[p]);
         }
         __syncthreads();  // the next tile reuses the shared arrays
     }
 }
 
-template <class F, class T>
-__device__ __forceinline__ void apply(const T* v, const T* x, T* out, long long n, int ndim,
-                                      long long sv, long long sx, long long so,
-                                      const long long* layout, int key_lo, int key_hi) {
+template <class F, class T, int N>
+__device__ __forceinline__ void apply(const T* const* in, const long long* s, T* out, long long so, long long n,
+                                      int ndim, const long long* layout, int key_lo, int key_hi) {
 #if defined(LOGBESSEL_PLAIN)
     constexpr bool sorted = false;  // experiments: every kernel plain
 #else
     constexpr bool sorted = F::sorted;
 #endif
-    if constexpr (sorted) apply_sorted<F, T>(v, x, out, n, ndim, sv, sx, so, layout, key_lo, key_hi);
-    else apply_plain<F, T>(v, x, out, n, ndim, sv, sx, so, layout);
-}
-
-// Sort keys (only scheduling: any value gives the same results).
-// log I, log K and their derivatives: the CPU runner's classification.
-__device__ __forceinline__ int key_log_iv(double v, double x) {
-    return logbessel::detail::log_iv_classify(v, x);  // (v by value: a folded order stays here)
-}
-__device__ __forceinline__ int key_log_kv(double v, double x) {
-    return logbessel::detail::log_kv_classify(v, x);
-}
-// iv_ratio: its regions (continued fraction of fixed depth, the deep fraction whose depth
-// grows with x, the uniform expansions), special values and v <= 0 apart. (Buckets of x
-// inside the deep fraction's region measured 11% slower on an H200: 4.63 against 5.16
-// Gelem/s, one pass over the benchmark's inputs.)
-__device__ __forceinline__ int key_iv_ratio(double v, double x) {
-    using namespace logbessel::detail;
-    if (!(v > 0.0 && x > 0.0 && v < logbessel::inf_value() && x < logbessel::inf_value())) return REGION_SCALAR;
-    return (iv_ratio_region(v, x) + 1) * REGION_BUCKETS;  // 64, 96, 128
-}
-__device__ __forceinline__ int key_log_iv_dx(double v, double x) {
-    using namespace logbessel::detail;
-    if (!(v >= 0.0 && x > 0.0 && v < logbessel::inf_value() && x < logbessel::inf_value())) return REGION_SCALAR;
-    return in_uniform_region(v, x) ? REGION_UNIFORM * REGION_BUCKETS : key_iv_ratio(v + 1.0, x);
+    if constexpr (sorted) apply_sorted<F, T, N>(in, s, out, so, n, ndim, layout, key_lo, key_hi);
+    else apply_plain<F, T, N>(in, s, out, so, n, ndim, layout);
 }
 
 }  // namespace logbessel_kernels
 
-// logbessel_<NAME>_f64 and logbessel_<NAME>_f32 for the header function logbessel::NAME.
 // __launch_bounds__: blocks of at most LOGBESSEL_TILE_MAX_BLOCK threads, and registers
 // capped so that LOGBESSEL_MIN_BLOCKS of them fit on a multiprocessor (4 x 256 threads:
 // 64 registers, with some spilling; the sorted kernels take 84-96 uncapped, room for 2
@@ -275,87 +284,98 @@ __device__ __forceinline__ int key_log_iv_dx(double v, double x) {
 #else
 #define LOGBESSEL_BOUNDS
 #endif
-#define LOGBESSEL_KERNEL(NAME, T, SUFFIX)                                                  \
-    extern "C" __global__ void LOGBESSEL_BOUNDS logbessel_##NAME##_##SUFFIX(              \
-        const T* v, const T* x, T* out, long long n, int ndim, long long sv, long long sx, \
-        long long so, const long long* layout, int key_lo, int key_hi) {                  \
-        logbessel_kernels::apply<logbessel_kernels::NAME##_fn, T>(v, x, out, n, ndim, sv,  \
-                                                                 sx, so, layout, key_lo,  \
-                                                                 key_hi);                 \
+// Parameter lists by arity: LOGBESSEL_INPUTS_N(T) is "const T* in0, ..., const T* in<N-1>",
+// LOGBESSEL_STRIDES_N "long long s0, ..., s<N-1>", LOGBESSEL_LIST_N(p) "p0, ..., p<N-1>"
+// (kernel parameters must be written out: CuPy passes them one by one).
+#define LOGBESSEL_CAT(a, b) LOGBESSEL_CAT_(a, b)
+#define LOGBESSEL_CAT_(a, b) a##b
+#define LOGBESSEL_INPUTS_1(T) const T *in0
+#define LOGBESSEL_INPUTS_2(T) LOGBESSEL_INPUTS_1(T), const T *in1
+#define LOGBESSEL_INPUTS_3(T) LOGBESSEL_INPUTS_2(T), const T *in2
+#define LOGBESSEL_INPUTS_4(T) LOGBESSEL_INPUTS_3(T), const T *in3
+#define LOGBESSEL_STRIDES_1 long long s0
+#define LOGBESSEL_STRIDES_2 LOGBESSEL_STRIDES_1, long long s1
+#define LOGBESSEL_STRIDES_3 LOGBESSEL_STRIDES_2, long long s2
+#define LOGBESSEL_STRIDES_4 LOGBESSEL_STRIDES_3, long long s3
+#define LOGBESSEL_LIST_1(p) p##0
+#define LOGBESSEL_LIST_2(p) LOGBESSEL_LIST_1(p), p##1
+#define LOGBESSEL_LIST_3(p) LOGBESSEL_LIST_2(p), p##2
+#define LOGBESSEL_LIST_4(p) LOGBESSEL_LIST_3(p), p##3
+
+// logbessel_<NAME>_f64 and logbessel_<NAME>_f32 for the header function logbessel::NAME.
+#define LOGBESSEL_KERNEL(NAME, ARITY, T, SUFFIX)                                                    \
+    extern "C" __global__ void LOGBESSEL_BOUNDS logbessel_##NAME##_##SUFFIX(                       \
+        LOGBESSEL_CAT(LOGBESSEL_INPUTS_, ARITY)(T), T* out, long long n, int ndim,                 \
+        LOGBESSEL_CAT(LOGBESSEL_STRIDES_, ARITY), long long so, const long long* layout,           \
+        int key_lo, int key_hi) {                                                                  \
+        const T* const in[ARITY] = {LOGBESSEL_CAT(LOGBESSEL_LIST_, ARITY)(in)};                    \
+        const long long s[ARITY] = {LOGBESSEL_CAT(LOGBESSEL_LIST_, ARITY)(s)};                     \
+        logbessel_kernels::apply<logbessel_kernels::NAME##_fn, T, ARITY>(in, s, out, so, n, ndim,  \
+                                                                         layout, key_lo, key_hi);  \
     }
-// KEY: a key function of logbessel_kernels (sorted kernels), or none (plain kernels).
-#define LOGBESSEL_KERNELS(NAME, KEY)                                                       \
+// The kernels of registry row NAME (registry.h): KEY, a key type of logbessel::detail
+// (config.h), decides whether they sort (KEY::sorted) and by what (KEY::of).
+#define LOGBESSEL_KERNELS(NAME, ARITY, PARAMS, RUNNER, KEY, ...)                           \
     namespace logbessel_kernels {                                                          \
     struct NAME##_fn {                                                                     \
-        static constexpr bool sorted = LOGBESSEL_SORTED_##KEY;                             \
-        static __device__ __forceinline__ double eval(double v, double x) {                \
-            return logbessel::NAME(v, x);                                                  \
+        static constexpr bool sorted = logbessel::detail::KEY::sorted;                     \
+        template <class... A>                                                              \
+        static __device__ __forceinline__ double eval(A... a) {                            \
+            return logbessel::NAME(a...);                                                  \
         }                                                                                  \
-        static __device__ __forceinline__ int key(double v, double x) {                    \
-            return LOGBESSEL_KEY_##KEY(v, x);                                              \
+        template <class... A>                                                              \
+        static __device__ __forceinline__ int key(A... a) {                                \
+            return logbessel::detail::KEY::of(a...);                                       \
         }                                                                                  \
     };                                                                                     \
     }                                                                                      \
-    LOGBESSEL_KERNEL(NAME, double, f64)                                                    \
-    LOGBESSEL_KERNEL(NAME, float, f32)                                                     \
-    LOGBESSEL_KEY_KERNEL(NAME)
-#define LOGBESSEL_SORTED_none false
-#define LOGBESSEL_KEY_none(v, x) 0
-#define LOGBESSEL_SORTED_key_log_iv true
-#define LOGBESSEL_KEY_key_log_iv(v, x) key_log_iv(v, x)
-#define LOGBESSEL_SORTED_key_log_kv true
-#define LOGBESSEL_KEY_key_log_kv(v, x) key_log_kv(v, x)
-#define LOGBESSEL_SORTED_key_iv_ratio true
-#define LOGBESSEL_KEY_key_iv_ratio(v, x) key_iv_ratio(v, x)
-#define LOGBESSEL_SORTED_key_log_iv_dx true
-#define LOGBESSEL_KEY_key_log_iv_dx(v, x) key_log_iv_dx(v, x)
+    LOGBESSEL_KERNEL(NAME, ARITY, double, f64)                                             \
+    LOGBESSEL_KERNEL(NAME, ARITY, float, f32)                                              \
+    LOGBESSEL_KEY_KERNEL(NAME, ARITY)
 
 // With LOGBESSEL_KEY_KERNELS, also logbessel_<NAME>_key (float64 in, int32 keys out,
 // contiguous): benchmarks/bench_gpu.py uses it to time each region on its own.
 #if defined(LOGBESSEL_KEY_KERNELS)
-#define LOGBESSEL_KEY_KERNEL(NAME)                                                         \
-    extern "C" __global__ void logbessel_##NAME##_key(const double* v, const double* x,    \
-                                                      int* out, long long n) {             \
+#define LOGBESSEL_KEY_KERNEL(NAME, ARITY)                                                  \
+    extern "C" __global__ void logbessel_##NAME##_key(                                     \
+        LOGBESSEL_CAT(LOGBESSEL_INPUTS_, ARITY)(double), int* out, long long n) {          \
         const long long step = (long long)blockDim.x * gridDim.x;                          \
         for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;         \
-             i += step)                                                                    \
-            out[i] = logbessel_kernels::NAME##_fn::key(v[i], x[i]);                        \
+             i += step) {                                                                  \
+            const double* const in[ARITY] = {LOGBESSEL_CAT(LOGBESSEL_LIST_, ARITY)(in)};  \
+            double a[ARITY];                                                               \
+            for (int k = 0; k < ARITY; ++k) a[k] = in[k][i];                               \
+            out[i] = logbessel_kernels::key_of<logbessel_kernels::NAME##_fn>(              \
+                a, logbessel_kernels::make_seq<ARITY>::type{});                            \
+        }                                                                                  \
     }
 #else
-#define LOGBESSEL_KEY_KERNEL(NAME)
+#define LOGBESSEL_KEY_KERNEL(NAME, ARITY)
 #endif
 
 // Without LOGBESSEL_SELECT every kernel is built (CI's nvcc check). The GPU backend builds
 // one function per module (-DLOGBESSEL_SELECT -DLOGBESSEL_WANT_<name>), so a first call
-// compiles only the math it uses.
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_iv)
-LOGBESSEL_KERNELS(log_iv, key_log_iv)
+// compiles only the math it uses. A macro list cannot hold #if, so the choice is made in
+// the preprocessor by token pasting: LOGBESSEL_WANTED(NAME) is 1 where LOGBESSEL_WANT_NAME
+// is defined as 1 (what -D NAME does) and 0 where it is not defined (the test of the
+// Linux kernel's IS_ENABLED), and LOGBESSEL_IF_1(...) keeps its argument, _IF_0 drops it.
+#define LOGBESSEL_PLACEHOLDER_1 0,
+#define LOGBESSEL_SECOND(a, b, ...) b
+#define LOGBESSEL_IS_ONE(value) LOGBESSEL_IS_ONE_(LOGBESSEL_CAT(LOGBESSEL_PLACEHOLDER_, value))
+#define LOGBESSEL_IS_ONE_(arg_or_junk) LOGBESSEL_SECOND(arg_or_junk 1, 0, 0)
+#define LOGBESSEL_IF_1(...) __VA_ARGS__
+#define LOGBESSEL_IF_0(...)
+#if defined(LOGBESSEL_SELECT)
+#define LOGBESSEL_WANTED(NAME) LOGBESSEL_IS_ONE(LOGBESSEL_WANT_##NAME)
+#else
+#define LOGBESSEL_WANTED(NAME) 1
 #endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_kv)
-LOGBESSEL_KERNELS(log_kv, key_log_kv)
-#endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_iv_ratio)
-LOGBESSEL_KERNELS(iv_ratio, key_iv_ratio)
-#endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_iv_ratio_complement)
-LOGBESSEL_KERNELS(iv_ratio_complement, key_iv_ratio)
-#endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_iv_dx)
-LOGBESSEL_KERNELS(log_iv_dx, key_log_iv_dx)
-#endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_kv_dx)
-LOGBESSEL_KERNELS(log_kv_dx, key_log_kv)
-#endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_iv_dv)
-LOGBESSEL_KERNELS(log_iv_dv, key_log_iv)
-#endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_log_kv_dv)
-LOGBESSEL_KERNELS(log_kv_dv, key_log_kv)
-#endif
-#if !defined(LOGBESSEL_SELECT) || defined(LOGBESSEL_WANT_vmf_log_normalizer)
-LOGBESSEL_KERNELS(vmf_log_normalizer, none)
-#endif
+#define LOGBESSEL_SELECTED_KERNELS(NAME, ...) \
+    LOGBESSEL_CAT(LOGBESSEL_IF_, LOGBESSEL_WANTED(NAME))(LOGBESSEL_KERNELS(NAME, __VA_ARGS__))
+LOGBESSEL_FUNCTIONS(LOGBESSEL_SELECTED_KERNELS)
+LOGBESSEL_PROBE_FUNCTIONS(LOGBESSEL_SELECTED_KERNELS)  // (a three-argument check; no backend use)
 
+#undef LOGBESSEL_SELECTED_KERNELS
 #undef LOGBESSEL_KERNELS
 #undef LOGBESSEL_KERNEL
 #undef LOGBESSEL_KEY_KERNEL

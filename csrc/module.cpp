@@ -1,4 +1,6 @@
-// pybind11 module: NumPy ufunc loops over the header-only math. No formulas here.
+// pybind11 module: NumPy ufunc loops over the header-only math. No formulas here, and no
+// list of functions: each row of LOGBESSEL_FUNCTIONS (logbessel/registry.h) becomes a ufunc,
+// whatever its number of arguments, and _core.registry tells Python about the rows.
 //
 // Each public function is a genuine numpy.ufunc with two loops, float32 (computed in double,
 // rounded once) and float64. Large 1-D inner loops are split across threads; the GIL is
@@ -22,6 +24,7 @@
 #include <mutex>
 #include <new>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "logbessel/logbessel.h"
@@ -124,22 +127,46 @@ py::object take_bad_num_threads() {
     return py::reinterpret_steal<py::object>(s);
 }
 
-// One thread's share [lo, hi) of a 1-D inner loop, element by element.
-template <class T, T (*F)(T, T)>
-LOGBESSEL_FLATTEN void run_range(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_intp so, npy_intp lo,
-               npy_intp hi) {
-    a += lo * sa;
-    b += lo * sb;
-    out += lo * so;
-    if (sa == sizeof(T) && sb == sizeof(T) && so == sizeof(T)) {
-        const T* pa = reinterpret_cast<const T*>(a);
-        const T* pb = reinterpret_cast<const T*>(b);
+// The scalar entry point logbessel::NAME of registry row NAME, for any argument type
+// (module.cpp's loops call E::call with ARITY values of type T).
+#define LOGBESSEL_ENTRY(NAME, ...)                                  \
+    struct NAME##_entry {                                           \
+        template <class... A>                                       \
+        static auto call(A... a) { return logbessel::NAME(a...); }  \
+    };
+LOGBESSEL_FUNCTIONS(LOGBESSEL_ENTRY)
+LOGBESSEL_PROBE_FUNCTIONS(LOGBESSEL_ENTRY)
+#undef LOGBESSEL_ENTRY
+
+// A stretch [lo, hi) of a 1-D inner loop: args and steps as NumPy passes them (the N
+// inputs, then the output).
+using RangeFn = void (*)(char* const* args, const npy_intp* steps, npy_intp lo, npy_intp hi);
+
+// One thread's share [lo, hi) of a 1-D inner loop of N = sizeof...(I) inputs, element by
+// element.
+template <class T, class E, size_t... I>
+LOGBESSEL_FLATTEN void run_range_n(char* const* args, const npy_intp* steps, npy_intp lo, npy_intp hi,
+                                   std::index_sequence<I...>) {
+    constexpr size_t N = sizeof...(I);
+    static_assert(N >= 1, "a function of no arguments");
+    char* in[N] = {(args[I] + lo * steps[I])...};
+    char* out = args[N] + lo * steps[N];
+    const npy_intp so = steps[N];
+    if (((steps[I] == npy_intp(sizeof(T))) && ...) && so == npy_intp(sizeof(T))) {
+        const T* p[N] = {reinterpret_cast<const T*>(in[I])...};
         T* po = reinterpret_cast<T*>(out);
-        for (npy_intp i = 0; i < hi - lo; ++i) po[i] = F(pa[i], pb[i]);
+        for (npy_intp i = 0; i < hi - lo; ++i) po[i] = E::call(p[I][i]...);
         return;
     }
-    for (npy_intp i = lo; i < hi; ++i, a += sa, b += sb, out += so)
-        *reinterpret_cast<T*>(out) = F(*reinterpret_cast<const T*>(a), *reinterpret_cast<const T*>(b));
+    for (npy_intp i = lo; i < hi; ++i, out += so) {
+        *reinterpret_cast<T*>(out) = E::call(*reinterpret_cast<const T*>(in[I])...);
+        ((in[I] += steps[I]), ...);
+    }
+}
+
+template <class T, int N, class E>
+LOGBESSEL_FLATTEN void run_range(char* const* args, const npy_intp* steps, npy_intp lo, npy_intp hi) {
+    run_range_n<T, E>(args, steps, lo, hi, std::make_index_sequence<size_t(N)>{});
 }
 
 // The same share in lanes (see config.h): blocks of kBlock inputs are classified by region
@@ -223,8 +250,9 @@ constexpr int kStackBlock = 256;
 template <class T, double (*Scalar)(double, double), int (*Classify)(double&, double),
           void (*UniformN)(int, const double*, const double*, double*),
           void (*LoopsN)(int, const double*, const double*, double*)>
-void run_range_lanes(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_intp so, npy_intp lo,
-                     npy_intp hi) {
+void run_range_lanes(char* const* args, const npy_intp* steps, npy_intp lo, npy_intp hi) {
+    char *a = args[0], *b = args[1], *out = args[2];
+    const npy_intp sa = steps[0], sb = steps[1], so = steps[2];
     constexpr auto blocks = run_blocks<T, Scalar, Classify, UniformN, LoopsN>;
     const int cap = int(std::min<npy_intp>(kBlock, hi - lo));
     if (cap > kStackBlock) {
@@ -242,8 +270,6 @@ void run_range_lanes(char* a, char* b, char* out, npy_intp sa, npy_intp sb, npy_
     blocks(a, b, out, sa, sb, so, lo, hi, kStackBlock, dbuf, dbuf + kStackBlock, dbuf + 2 * kStackBlock, ibuf,
            ibuf + kStackBlock);
 }
-
-using RangeFn = void (*)(char*, char*, char*, npy_intp, npy_intp, npy_intp, npy_intp, npy_intp);
 
 // Whether the n elements at p (stride sp) and at q (stride sq), of size sz bytes, share
 // any byte.
@@ -266,25 +292,23 @@ bool overlap(const char* p, npy_intp sp, const char* q, npy_intp sq, npy_intp n,
 // loop when running through it in order is safe (e.g. out = a[:-1] with input a[1:]: each
 // element is read before it is written); split, a thread would read elements that the next
 // thread has already overwritten. Such loops run on one thread, in order.
-template <class T>
+template <class T, int N>
 bool may_split(char* const* args, npy_intp const* steps, npy_intp n) {
-    const char* out = args[2];
-    for (int k = 0; k < 2; ++k) {
-        if (args[k] == out && steps[k] == steps[2]) continue;
-        if (overlap(args[k], steps[k], out, steps[2], n, npy_intp(sizeof(T)))) return false;
+    const char* out = args[N];
+    for (int k = 0; k < N; ++k) {
+        if (args[k] == out && steps[k] == steps[N]) continue;
+        if (overlap(args[k], steps[k], out, steps[N], n, npy_intp(sizeof(T)))) return false;
     }
     return true;
 }
 
-template <class T, RangeFn Range>
+template <class T, int N, RangeFn Range>
 void run_threads(char** args, npy_intp const* dimensions, npy_intp const* steps) noexcept {
     const npy_intp n = dimensions[0];
-    char *a = args[0], *b = args[1], *out = args[2];
-    const npy_intp sa = steps[0], sb = steps[1], so = steps[2];
-    int nthreads = n >= kParallelThreshold && may_split<T>(args, steps, n) ? configured_threads() : 1;
+    int nthreads = n >= kParallelThreshold && may_split<T, N>(args, steps, n) ? configured_threads() : 1;
     nthreads = int(std::min<npy_intp>(nthreads, n / (kParallelThreshold / 4) + 1));
     if (nthreads <= 1) {
-        Range(a, b, out, sa, sb, so, 0, n);
+        Range(args, steps, 0, n);
         return;
     }
     const npy_intp chunk = (n + nthreads - 1) / nthreads;
@@ -298,11 +322,11 @@ void run_threads(char** args, npy_intp const* dimensions, npy_intp const* steps)
     try {
         pool.reserve(size_t(nthreads - 1));
         for (; started < nthreads; ++started)
-            pool.emplace_back(Range, a, b, out, sa, sb, so, lo_of(started), lo_of(started + 1));
+            pool.emplace_back(Range, args, steps, lo_of(started), lo_of(started + 1));
     } catch (...) {
     }
-    Range(a, b, out, sa, sb, so, 0, lo_of(1));
-    Range(a, b, out, sa, sb, so, lo_of(started), n);
+    Range(args, steps, 0, lo_of(1));
+    Range(args, steps, lo_of(started), n);
     for (auto& th : pool) th.join();  // (throws only for a thread that is not joinable)
 }
 
@@ -313,57 +337,91 @@ void run_threads(char** args, npy_intp const* dimensions, npy_intp const* steps)
 // x*x that hypot_pos avoids), and NumPy would turn those into RuntimeWarnings. Worker
 // threads' flags never reached NumPy anyway; now one thread and many behave alike.
 // No C++ exception leaves it (run_threads is noexcept and catches what it can meet).
-template <class T, RangeFn Range>
+template <class T, int N, RangeFn Range>
 void loop(char** args, npy_intp const* dimensions, npy_intp const* steps, void*) {
     std::fenv_t env;
     std::feholdexcept(&env);
-    run_threads<T, Range>(args, dimensions, steps);
+    run_threads<T, N, Range>(args, dimensions, steps);
     std::fesetenv(&env);
 }
 
-double log_iv_d(double v, double x) { return logbessel::log_iv(v, x); }
-float log_iv_f(float v, float x) { return logbessel::log_iv(v, x); }
-double log_kv_d(double v, double x) { return logbessel::log_kv(v, x); }
-float log_kv_f(float v, float x) { return logbessel::log_kv(v, x); }
-double iv_ratio_d(double v, double x) { return logbessel::iv_ratio(v, x); }
-float iv_ratio_f(float v, float x) { return logbessel::iv_ratio(v, x); }
-double vmf_lognorm_d(double p, double k) { return logbessel::vmf_log_normalizer(p, k); }
-float vmf_lognorm_f(float p, float k) { return logbessel::vmf_log_normalizer(p, k); }
-double iv_ratio_c_d(double v, double x) { return logbessel::iv_ratio_complement(v, x); }
-float iv_ratio_c_f(float v, float x) { return logbessel::iv_ratio_complement(v, x); }
-double log_iv_dx_d(double v, double x) { return logbessel::log_iv_dx(v, x); }
-float log_iv_dx_f(float v, float x) { return logbessel::log_iv_dx(v, x); }
-double log_kv_dx_d(double v, double x) { return logbessel::log_kv_dx(v, x); }
-float log_kv_dx_f(float v, float x) { return logbessel::log_kv_dx(v, x); }
-double log_iv_dv_d(double v, double x) { return logbessel::log_iv_dv(v, x); }
-float log_iv_dv_f(float v, float x) { return logbessel::log_iv_dv(v, x); }
-double log_kv_dv_d(double v, double x) { return logbessel::log_kv_dv(v, x); }
-float log_kv_dv_f(float v, float x) { return logbessel::log_kv_dv(v, x); }
+// The CPU runners of registry.h's RUNNER column, and the arity each takes (0: any).
+#define LOGBESSEL_RUNNER_ARITY_plain 0
+#define LOGBESSEL_RUNNER_ARITY_lanes 2
+#define LOGBESSEL_RUNNER_plain(T, NAME, ARITY) run_range<T, ARITY, NAME##_entry>
+#define LOGBESSEL_RUNNER_lanes(T, NAME, ARITY)                                                              \
+    run_range_lanes<T, NAME##_entry::call<double, double>, logbessel::detail::NAME##_classify,             \
+                    logbessel::detail::NAME##_region_n<kLanesUniform>, logbessel::detail::NAME##_loops_n<kLanesLoops>>
 
-char kTypes[] = {NPY_FLOAT, NPY_FLOAT, NPY_FLOAT, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
+// NumPy's type signatures of the two loops of an N-argument ufunc: float32 ... -> float32,
+// float64 ... -> float64.
+template <int N>
+struct UfuncTypes {
+    char t[2 * (N + 1)];
+    constexpr UfuncTypes() : t{} {
+        for (int i = 0; i <= N; ++i) {
+            t[i] = NPY_FLOAT;
+            t[N + 1 + i] = NPY_DOUBLE;
+        }
+    }
+};
+template <int N>
+UfuncTypes<N> kTypes;
 void* kData[] = {nullptr, nullptr};
-template <class T>
-constexpr RangeFn log_iv_lanes =
-    run_range_lanes<T, log_iv_d, logbessel::detail::log_iv_classify, logbessel::detail::log_iv_region_n<kLanesUniform>,
-                    logbessel::detail::log_iv_loops_n<kLanesLoops>>;
-template <class T>
-constexpr RangeFn log_kv_lanes =
-    run_range_lanes<T, log_kv_d, logbessel::detail::log_kv_classify, logbessel::detail::log_kv_region_n<kLanesUniform>,
-                    logbessel::detail::log_kv_loops_n<kLanesLoops>>;
-PyUFuncGenericFunction kLogIv[] = {loop<float, log_iv_lanes<float>>, loop<double, log_iv_lanes<double>>};
-PyUFuncGenericFunction kLogKv[] = {loop<float, log_kv_lanes<float>>, loop<double, log_kv_lanes<double>>};
-PyUFuncGenericFunction kRatio[] = {loop<float, run_range<float, iv_ratio_f>>, loop<double, run_range<double, iv_ratio_d>>};
-PyUFuncGenericFunction kVmfLogNorm[] = {loop<float, run_range<float, vmf_lognorm_f>>, loop<double, run_range<double, vmf_lognorm_d>>};
-PyUFuncGenericFunction kRatioC[] = {loop<float, run_range<float, iv_ratio_c_f>>, loop<double, run_range<double, iv_ratio_c_d>>};
-PyUFuncGenericFunction kLogIvDx[] = {loop<float, run_range<float, log_iv_dx_f>>, loop<double, run_range<double, log_iv_dx_d>>};
-PyUFuncGenericFunction kLogKvDx[] = {loop<float, run_range<float, log_kv_dx_f>>, loop<double, run_range<double, log_kv_dx_d>>};
-PyUFuncGenericFunction kLogIvDv[] = {loop<float, run_range<float, log_iv_dv_f>>, loop<double, run_range<double, log_iv_dv_d>>};
-PyUFuncGenericFunction kLogKvDv[] = {loop<float, run_range<float, log_kv_dv_f>>, loop<double, run_range<double, log_kv_dv_d>>};
 
+// Each row's two loops, float32 and float64.
+#define LOGBESSEL_LOOPS(NAME, ARITY, PARAMS, RUNNER, ...)                                                   \
+    static_assert(LOGBESSEL_RUNNER_ARITY_##RUNNER == 0 || LOGBESSEL_RUNNER_ARITY_##RUNNER == ARITY,         \
+                  #NAME ": the " #RUNNER " runner takes another number of arguments");                     \
+    PyUFuncGenericFunction NAME##_loops[] = {loop<float, ARITY, LOGBESSEL_RUNNER_##RUNNER(float, NAME, ARITY)>, \
+                                             loop<double, ARITY, LOGBESSEL_RUNNER_##RUNNER(double, NAME, ARITY)>};
+LOGBESSEL_FUNCTIONS(LOGBESSEL_LOOPS)
+LOGBESSEL_PROBE_FUNCTIONS(LOGBESSEL_LOOPS)
+#undef LOGBESSEL_LOOPS
+
+template <int N>
 py::object make_ufunc(PyUFuncGenericFunction* funcs, const char* name, const char* doc) {
-    PyObject* uf = PyUFunc_FromFuncAndData(funcs, kData, kTypes, 2, 2, 1, PyUFunc_None, name, doc, 0);
+    PyObject* uf = PyUFunc_FromFuncAndData(funcs, kData, kTypes<N>.t, 2, N, 1, PyUFunc_None, name, doc, 0);
     if (!uf) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(uf);
+}
+
+// A key type's phase boundaries as a tuple.
+template <class K>
+py::tuple phases() {
+    constexpr size_t n = sizeof K::phases / sizeof K::phases[0];
+    py::tuple t(n);
+    for (size_t i = 0; i < n; ++i) t[i] = py::int_(K::phases[i]);
+    return t;
+}
+
+// The registry for Python: one dict per row (registry.h), in the list's order.
+enum class Rows { kPublic, kProbe };
+py::tuple registry(Rows which) {
+    py::list rows;
+#define LOGBESSEL_ROW(NAME, ARITY, PARAMS, RUNNER, KEY, PARTIALS, HOME, SUMMARY)                           \
+    {                                                                                                     \
+        using K = logbessel::detail::KEY;                                                                 \
+        py::dict d;                                                                                       \
+        d["name"] = #NAME;                                                                                \
+        d["arity"] = ARITY;                                                                               \
+        d["params"] = PARAMS;                                                                             \
+        d["runner"] = #RUNNER;                                                                            \
+        d["key"] = #KEY;                                                                                  \
+        d["sorted"] = K::sorted;                                                                          \
+        d["phases"] = phases<K>();                                                                        \
+        d["partials"] = PARTIALS;                                                                         \
+        d["home"] = HOME;                                                                                 \
+        d["summary"] = SUMMARY;                                                                           \
+        rows.append(d);                                                                                   \
+    }
+    if (which == Rows::kPublic) {
+        LOGBESSEL_FUNCTIONS(LOGBESSEL_ROW)
+    } else {
+        LOGBESSEL_PROBE_FUNCTIONS(LOGBESSEL_ROW)
+    }
+#undef LOGBESSEL_ROW
+    return py::tuple(rows);
 }
 
 }  // namespace
@@ -372,17 +430,17 @@ PYBIND11_MODULE(_core, m) {
     if (_import_array() < 0) throw py::error_already_set();
     if (_import_umath() < 0) throw py::error_already_set();
     m.doc() = "logbessel CPU kernels: numpy ufuncs over the header-only math in csrc/logbessel";
-    m.attr("log_iv") = make_ufunc(kLogIv, "log_iv", "log_iv(v, x): log of the modified Bessel function I_v(x).");
-    m.attr("log_kv") = make_ufunc(kLogKv, "log_kv", "log_kv(v, x): log of the modified Bessel function K_v(x).");
-    m.attr("iv_ratio") = make_ufunc(kRatio, "iv_ratio", "iv_ratio(v, x): I_v(x) / I_{v-1}(x).");
-    m.attr("vmf_log_normalizer") = make_ufunc(kVmfLogNorm, "vmf_log_normalizer",
-                                               "vmf_log_normalizer(p, kappa): log C_p(kappa) of the von Mises-Fisher density.");
-    m.attr("iv_ratio_complement") = make_ufunc(kRatioC, "iv_ratio_complement",
-                                                "iv_ratio_complement(v, x): 1 - I_v(x) / I_{v-1}(x).");
-    m.attr("log_iv_dx") = make_ufunc(kLogIvDx, "log_iv_dx", "log_iv_dx(v, x): d/dx log I_v(x).");
-    m.attr("log_kv_dx") = make_ufunc(kLogKvDx, "log_kv_dx", "log_kv_dx(v, x): d/dx log K_v(x).");
-    m.attr("log_iv_dv") = make_ufunc(kLogIvDv, "log_iv_dv", "log_iv_dv(v, x): d/dv log I_v(x).");
-    m.attr("log_kv_dv") = make_ufunc(kLogKvDv, "log_kv_dv", "log_kv_dv(v, x): d/dv log K_v(x).");
+#define LOGBESSEL_REGISTER(NAME, ARITY, PARAMS, RUNNER, KEY, PARTIALS, HOME, SUMMARY) \
+    m.attr(#NAME) = make_ufunc<ARITY>(NAME##_loops, #NAME, #NAME "(" PARAMS "): " SUMMARY);
+    LOGBESSEL_FUNCTIONS(LOGBESSEL_REGISTER)
+#undef LOGBESSEL_REGISTER
+#define LOGBESSEL_REGISTER_PROBE(NAME, ARITY, PARAMS, RUNNER, KEY, PARTIALS, HOME, SUMMARY) \
+    m.attr("_" #NAME) = make_ufunc<ARITY>(NAME##_loops, "_" #NAME, "_" #NAME "(" PARAMS "): " SUMMARY);
+    LOGBESSEL_PROBE_FUNCTIONS(LOGBESSEL_REGISTER_PROBE)
+#undef LOGBESSEL_REGISTER_PROBE
+    m.attr("registry") = registry(Rows::kPublic);
+    m.attr("_probe_registry") = registry(Rows::kProbe);
+    m.attr("key_count") = py::int_(logbessel::detail::KEY_COUNT);
     m.def("num_threads", &configured_threads,
           "Threads used for inputs of parallel_threshold elements or more (LOGBESSEL_NUM_THREADS, read at each call).");
     m.def("_parse_num_threads", [](py::object value) {

@@ -15,12 +15,11 @@ import numpy as np
 import pytest
 
 import logbessel as lb
-from logbessel import _core
+from logbessel import _core, _registry
 from logbessel._dispatch import make_public
 
-PUBLIC = [lb.log_iv, lb.log_kv, lb.iv_ratio, lb.iv_ratio_complement, lb.log_iv_dx, lb.log_kv_dx,
-          lb.log_iv_dv, lb.log_kv_dv]
-UFUNCS = [f.ufunc for f in PUBLIC] + [_core.vmf_log_normalizer]  # every loop of _core
+PUBLIC = [getattr(lb, name) for name in _registry.names("logbessel")]
+UFUNCS = [getattr(_core, name) for name in _registry.names()]  # every loop of _core
 N_SPLIT = _core.parallel_threshold + 17  # split in 3 (chunks >= parallel_threshold / 4) when allowed
 
 
@@ -348,3 +347,70 @@ def test_iv_ratio_at_negative_orders_is_finite_and_signed_as_documented():
     assert np.all(z == 0) and np.all(np.signbit(z))
     doc = " ".join(lb.iv_ratio.__doc__.split())
     assert "finite, and negative where one of I_v, I_{v-1} is negative (not NaN)" in doc
+
+
+# --------------------------------------------------------------------------------------
+# the registry (csrc/logbessel/registry.h): one list, any arity
+# --------------------------------------------------------------------------------------
+
+def test_registry_rows_are_what_python_binds():
+    """Every registry row is a ufunc of its arity and a public function bound where its
+    HOME says, with exactly one docstring in _docs.py; no docstring without a row; the GPU
+    phases of each row cut [0, KEY_COUNT) into intervals."""
+    from logbessel import _docs, vmf
+    names = _registry.names()
+    assert len(set(names)) == len(names)
+    assert set(_docs.DOCS) == set(names), "a row without a docstring, or a docstring without a row"
+    for f in _registry.FUNCTIONS:
+        uf = getattr(_core, f.name)
+        assert isinstance(uf, np.ufunc) and (uf.nin, uf.nout) == (f.arity, 1), f.name
+        assert uf.types == ["f" * f.arity + "->f", "d" * f.arity + "->d"], f.name
+        assert uf.__doc__.rstrip().endswith(f"{f.name}({', '.join(f.params)}): {f.summary}"), f.name
+        public = getattr(lb, f.name) if f.home == "logbessel" else getattr(vmf, "_" + f.name)
+        assert public.ufunc is uf and public.__module__ == f.home, f.name
+        assert str(inspect.signature(public)) == f"({', '.join(f.params)}, /, out=None, **kwargs)"
+        assert public.__doc__ == _docs.DOCS[f.name]
+        assert all(getattr(lb, d).ufunc.nin == f.arity for d in f.partials), f.name
+        assert f.phases[0] == 0 and f.phases[-1] == _registry.KEY_COUNT, f.name
+        assert all(a < b for a, b in zip(f.phases, f.phases[1:])), f.name
+        assert f.sorted == (f.key != "no_key") and f.runner in ("lanes", "plain"), f.name
+    assert lb.__all__[:len(PUBLIC)] == list(_registry.names("logbessel"))
+    assert {n for n in vars(lb.ufuncs) if not n.startswith("_")} == set(_registry.names("logbessel"))
+
+
+def test_a_three_argument_row_needs_no_binding_change():
+    """registry.h's probe row arity3_probe(a, b, c) = a * b + c goes through the same macros,
+    loop templates and make_public as the public rows: contiguous, strided and broadcast
+    inputs, both dtypes, a loop split across threads, out= overlapping an input."""
+    (row,) = [r for r in _core._probe_registry if r["name"] == "arity3_probe"]
+    assert row["arity"] == 3 and row["params"] == "a, b, c"
+    uf = _core._arity3_probe
+    assert (uf.nin, uf.nout) == (3, 1) and uf.types == ["fff->f", "ddd->d"]
+    f = make_public("arity3_probe", uf, "doc", module=__name__, qualname="_probe", params=("a", "b", "c"))
+    assert str(inspect.signature(f)) == "(a, b, c, /, out=None, **kwargs)"
+    rng = np.random.default_rng(3)
+    n = 3 * _core.parallel_threshold + 5  # split across threads where allowed
+    a, b, c = (rng.uniform(-10.0, 10.0, n) for _ in range(3))
+    want = a * b + c  # NumPy rounds the product, then the sum: the same operations
+    for threads in ("1", "3"):
+        os.environ["LOGBESSEL_NUM_THREADS"] = threads
+        try:
+            assert np.array_equal(f(a, b, c), want)
+            assert np.array_equal(f(a[::2], b[::2], c[::2]), want[::2])                 # strided
+            assert np.array_equal(f(a, 2.0, c), a * 2.0 + c)                            # broadcast
+            f32 = [t.astype(np.float32) for t in (a, b, c)]
+            got = f(*f32)
+            assert got.dtype == np.float32
+            assert np.array_equal(got, (f32[0].astype(np.float64) * f32[1] + f32[2]).astype(np.float32))
+            out = np.empty(n)
+            assert f(a, b, c, out) is out and np.array_equal(out, want)                 # positional out
+            buf = np.concatenate([a, [0.0]])
+            expect = buf[1:] * b + c
+            f(buf[1:], b, c, out=buf[:-1])                                              # out overlaps a
+            assert np.array_equal(buf[:-1], expect)
+        finally:
+            os.environ.pop("LOGBESSEL_NUM_THREADS", None)
+    with pytest.raises(TypeError, match=r"^arity3_probe\(\) missing 1 required positional argument: 'c'"):
+        f(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"takes a and b and c as positional-only arguments"):
+        f(1.0, 2.0, c=3.0)

@@ -161,6 +161,23 @@ def test_nvrtc_one_function_per_module(name):
 
 @pytest.mark.cuda_compile
 @pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
+def test_nvrtc_three_argument_kernels():
+    """registry.h's probe row arity3_probe(a, b, c): the kernels of a three-argument row come
+    from the same macros, with in0, in1, in2, out, n, ndim, s0, s1, s2, so, layout,
+    key_lo, key_hi as parameters."""
+    code, options, _ = _gpu.build_source()
+    options = [o for o in options] + ["-DLOGBESSEL_SELECT", "-DLOGBESSEL_WANT_arity3_probe",
+                                      "--gpu-architecture=compute_80", "-ftz=true"]
+    status, log, ptx = nvrtc_compile(code, options)
+    assert status == 0, log
+    entries = dict(re.findall(r"\.entry\s+(\w+)\s*\(([^)]*)\)", ptx))
+    assert set(entries) == {"logbessel_arity3_probe_f32", "logbessel_arity3_probe_f64"}, set(entries)
+    for params in entries.values():
+        assert params.count(".param") == 13, params
+
+
+@pytest.mark.cuda_compile
+@pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
 def test_nvrtc_compiles_the_installed_copy_too():
     """The copies shipped in the package (logbessel/_csrc) when they exist (a regular
     install), else the repository's sources again: they must be the same texts."""
@@ -220,13 +237,16 @@ def test_headers_include_no_system_header_under_nvrtc():
 
 def test_sorted_kernels_listed_alike_in_kernels_cu_and_gpu_py():
     """_gpu.PHASES (whose functions get the tile-sorted grid) must name exactly the
-    functions kernels.cu instantiates with a sort key, and TILE_PER_THREAD / BLOCK must
-    match the tile the kernels are built for: a mismatch would leave elements unwritten or
-    launch blocks that find no work."""
+    registry rows whose key type sorts (kernels.cu builds one kernel pair per row, sorted
+    by the row's key type), and TILE_PER_THREAD / BLOCK must match the tile the kernels
+    are built for: a mismatch would leave elements unwritten or launch blocks that find no
+    work."""
+    from logbessel import _registry
     text = (CSRC / "kernels.cu").read_text()
-    pairs = re.findall(r"^LOGBESSEL_KERNELS\((\w+),\s*(\w+)\)", text, flags=re.M)
-    assert {name for name, _ in pairs} == set(_gpu.FUNCTIONS)
-    assert {name for name, key in pairs if key != "none"} == set(_gpu.PHASES)
+    assert re.search(r"^LOGBESSEL_FUNCTIONS\(LOGBESSEL_SELECTED_KERNELS\)", text, flags=re.M)
+    assert set(_gpu.FUNCTIONS) == set(_registry.names())
+    assert set(_gpu.PHASES) == {f.name for f in _registry.FUNCTIONS if f.sorted}
+    assert all(_gpu.PHASES[f.name] == f.phases for f in _registry.FUNCTIONS if f.sorted)
     per = re.search(r"#define LOGBESSEL_TILE_PER_THREAD (\d+)", text)
     max_block = re.search(r"#define LOGBESSEL_TILE_MAX_BLOCK (\d+)", text)
     assert per and int(per.group(1)) == _gpu.TILE_PER_THREAD
@@ -242,6 +262,14 @@ def test_phases_cover_every_key_once():
     count = int(re.search(r"REGION_COUNT = (\d+);", config).group(1))
     buckets = int(re.search(r"REGION_BUCKETS = (\d+);", config).group(1))
     assert _gpu.N_KEYS == count * buckets
+    # the boundaries as they were written before they came from config.h's REGION_* (log I:
+    # uniform, band of F, series; log K: uniform, band, Temme, continued fraction, where
+    # Temme's keys start at 96 now, formerly written 64: no log K key lies in [64, 96), the
+    # series' keys; iv_ratio: fixed-depth fraction, deep fraction, uniform)
+    assert _gpu.PHASES["log_iv"] == (0, 36, 64, 160)
+    assert _gpu.PHASES["log_kv"] == (0, 36, 96, 128, 160)
+    assert _gpu.PHASES["iv_ratio"] == (0, 96, 128, 160)
+    assert _gpu.PHASES["log_iv_dx"] == (0, 64, 96, 128, 160)
     for name, bounds in _gpu.PHASES.items():
         assert bounds[0] == 0 and bounds[-1] == _gpu.N_KEYS, name
         assert all(a < b for a, b in zip(bounds[:-1], bounds[1:])), name

@@ -40,15 +40,16 @@ HAVE_GPU, GPU_STATUS = _have_gpu()
 needs_gpu = [pytest.mark.gpu,
              pytest.mark.skipif(not HAVE_GPU, reason="needs CuPy and a CUDA GPU")]
 
-MAIN = {"log_iv": lb.log_iv, "log_kv": lb.log_kv, "iv_ratio": lb.iv_ratio}
-DERIVS = {"log_iv_dx": lb.log_iv_dx, "log_kv_dx": lb.log_kv_dx,
-          "log_iv_dv": lb.log_iv_dv, "log_kv_dv": lb.log_kv_dv}
+from logbessel import _registry  # noqa: E402
 from logbessel import vmf as _vmf  # noqa: E402
 
-OTHERS = {"iv_ratio_complement": lb.iv_ratio_complement, **DERIVS,
-          # log C_p(kappa) of the vMF layer (csrc/logbessel/vmf.h); NaN for p < 2
-          "vmf_log_normalizer": _vmf._vmf_log_normalizer}
-FUNCS = {**MAIN, **OTHERS}
+# every registry function (csrc/logbessel/registry.h), as Python binds it (vmf_log_normalizer:
+# log C_p(kappa) of the vMF layer, NaN for p < 2)
+FUNCS = {f.name: getattr(lb, f.name) if f.home == "logbessel" else getattr(_vmf, "_" + f.name)
+         for f in _registry.FUNCTIONS}
+MAIN = {name: FUNCS[name] for name in ("log_iv", "log_kv", "iv_ratio")}  # the budgets
+DERIVS = {d: FUNCS[d] for f in _registry.FUNCTIONS for d in f.partials}  # some row's partials
+OTHERS = {name: f for name, f in FUNCS.items() if name not in MAIN}
 RELATIVE = {"iv_ratio", "iv_ratio_complement"}  # relative error metric
 # parity budgets in eps of the dtype: the for the main functions; for the
 # derivatives (whose CPU accuracy budgets are 4 to 40 eps, test_derivatives.py) about what
@@ -643,14 +644,13 @@ def test_kernels_exist_for_every_public_function():
     from logbessel import _gpu
     public = {name for name in dir(lb) if hasattr(getattr(lb, name), "ufunc")}
     public.add("vmf_log_normalizer")  # logbessel.vmf's elementwise log C_p
-    assert public == set(_gpu.FUNCTIONS), (
-        "public functions without GPU kernels (add LOGBESSEL_KERNELS(name) to csrc/kernels.cu "
-        f"and the name to logbessel._gpu.FUNCTIONS): {sorted(public - set(_gpu.FUNCTIONS))}")
-    assert set(FUNCS) == public, "tests/test_gpu.py: add the new function to FUNCS"
+    assert public == set(_gpu.FUNCTIONS) == set(_registry.names()) == set(FUNCS)
+    # kernels.cu builds its kernels from the registry's list and names no function itself
     text = (_gpu.source_dir() / "kernels.cu").read_text()
+    assert "LOGBESSEL_FUNCTIONS(LOGBESSEL_SELECTED_KERNELS)" in text
+    stripped = re.sub(r"//[^\n]*", "", text)  # (the comments quote measurements by name)
     for name in _gpu.FUNCTIONS:
-        assert re.search(r"defined\(LOGBESSEL_WANT_%s\)\s*\n\s*LOGBESSEL_KERNELS\(%s,\s*\w+\)" % (name, name),
-                         text), name
+        assert not re.search(r"\b%s\b" % name, stripped), f"kernels.cu names {name}"
         assert _gpu.kernel_name(name, np.float32) == f"logbessel_{name}_f32"
         code, options, _ = _gpu.build_source(name=name)
         assert f"-DLOGBESSEL_WANT_{name}" in options

@@ -75,6 +75,21 @@ constexpr int REGION_TEMME = 3;    // K: Temme's series and forward recurrence
 constexpr int REGION_CF = 4;       // K: continued fraction and Wronskian
 constexpr int REGION_COUNT = 5;
 constexpr int REGION_BUCKETS = 32;
+constexpr int KEY_COUNT = REGION_COUNT * REGION_BUCKETS;  // keys are 0 .. KEY_COUNT - 1
+
+// GPU sort keys (registry.h's KEY column). A key type K has K::of(args...), the key of an
+// input (region * REGION_BUCKETS + bucket, or REGION_SCALAR; any value gives the same
+// results: keys only schedule), K::phases, the boundaries 0 = b0 < b1 < ... = KEY_COUNT of
+// the key intervals the GPU backend evaluates in launches of their own (so that the whole
+// GPU runs one region's code at a time: kernels.cu, apply_sorted), and K::sorted, whether
+// the kernels sort by key at all. The keys of the functions with regions sit next to their
+// regions (log_iv.h, log_kv.h, iv_ratio.h); functions without regions take no_key.
+struct no_key {
+    static constexpr bool sorted = false;
+    static constexpr int phases[] = {0, KEY_COUNT};
+    template <class... A>
+    LOGBESSEL_INLINE static int of(A...) { return REGION_SCALAR; }
+};
 
 // Lane helpers. A lane's mask is a double, 1 while the lane runs and 0 once it is done
 // (masks by arithmetic vectorize where selects and branches do not). select_lane(m, a, b)

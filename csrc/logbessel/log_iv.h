@@ -76,6 +76,15 @@ LOGBESSEL_INLINE int log_iv_classify(double& v, double x) {
     return REGION_SERIES * REGION_BUCKETS + int(x * 0.625) + (v < BINET_V_MIN ? 0 : 16);
 }
 
+// GPU key of log I and of the functions with its regions (config.h): the classification
+// (v by value: a folded order is not passed on). Phases: the uniform expansion (with the
+// special values), its band of F, the power series.
+struct log_iv_key {
+    static constexpr bool sorted = true;
+    static constexpr int phases[] = {0, UNIFORM_BAND_KEY, REGION_SERIES * REGION_BUCKETS, KEY_COUNT};
+    LOGBESSEL_INLINE static int of(double v, double x) { return log_iv_classify(v, x); }
+};
+
 }  // namespace detail
 
 // log I_v(x): every real v, x >= 0. NaN in -> NaN; x < 0 -> NaN; x = 0 -> 0 (v = 0) or

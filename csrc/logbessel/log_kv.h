@@ -236,6 +236,16 @@ LOGBESSEL_INLINE int log_kv_classify(double& v, double x) {
     return REGION_CF * REGION_BUCKETS + half_octave(x) + 2 + (v < BINET_V_MIN ? 0 : 16);
 }
 
+// GPU key of log K and of the functions with its regions (config.h). Phases: the uniform
+// expansion (with the special values), its band of F, Temme's series, the continued
+// fraction.
+struct log_kv_key {
+    static constexpr bool sorted = true;
+    static constexpr int phases[] = {0, UNIFORM_BAND_KEY, REGION_TEMME * REGION_BUCKETS, REGION_CF * REGION_BUCKETS,
+                                     KEY_COUNT};
+    LOGBESSEL_INLINE static int of(double v, double x) { return log_kv_classify(v, x); }
+};
+
 }  // namespace detail
 
 // log K_v(x): every real v (K is even in v), x >= 0. x < 0 or NaN -> NaN; x = 0 -> +inf;

@@ -39,6 +39,9 @@ LOGBESSEL_INLINE bool in_uniform_region(double v, double x) {
 LOGBESSEL_INLINE int uniform_bucket(double v, double x) {
     return REGION_UNIFORM * REGION_BUCKETS + debye_class_r2(fma(v, v, x * x)) + (in_f_band(v, x) ? DEBYE_NCLASSES : 0);
 }
+// The first key of the band of F (uniform_bucket): the GPU evaluates the band in a phase of
+// its own (config.h, key types).
+constexpr int UNIFORM_BAND_KEY = REGION_UNIFORM * REGION_BUCKETS + DEBYE_NCLASSES;
 
 // asinh(v/x) for v, x > 0 with r = sqrt(v^2 + x^2), never forming an overflowing quotient.
 LOGBESSEL_INLINE double asinh_ratio(double v, double x, double r) {

@@ -8,10 +8,6 @@ import numpy as np
 
 from . import _core
 
-_MISSING = object()  # the default of the positional-only arguments, so that a call
-                     # without them gets our error message and not Python's
-
-
 def _is_cupy(obj) -> bool:
     mod = type(obj).__module__
     return mod.startswith("cupy") and hasattr(obj, "__cuda_array_interface__")
@@ -92,31 +88,42 @@ def _report_bad_num_threads(stacklevel: int = 2, value=None) -> None:
             warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel + 1)
 
 
-def _call_error(name: str, params, first, kwargs) -> TypeError:
+def _call_error(name: str, params, given: int, kwargs) -> TypeError:
     named = [p for p in params if p in kwargs]
     call = f"{name}({', '.join(params)})"
     if named:
         return TypeError(f"{name}() takes {' and '.join(params)} as positional-only arguments: "
                          f"call {call}, not {name}({', '.join(p + '=...' for p in named)})")
-    missing = params if first is _MISSING else params[1:]
+    missing = params[given:]
     return TypeError(f"{name}() missing {len(missing)} required positional argument"
                      f"{'s' if len(missing) > 1 else ''}: {' and '.join(repr(p) for p in missing)} "
                      f"(call {call})")
 
 
 def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", qualname=None, params=("v", "x")):
-    """Wrap a numpy ufunc into the public function: CuPy arrays go to the GPU backend,
-    everything else (NumPy arrays, scalars, lists, Dask/xarray through the ufunc protocol)
-    goes to the ufunc itself.
+    """Wrap a numpy ufunc of len(params) inputs into the public function: CuPy arrays go to
+    the GPU backend, everything else (NumPy arrays, scalars, lists, Dask/xarray through the
+    ufunc protocol) goes to the ufunc itself.
 
     The function must be bound to ``qualname`` (default: ``name``) in ``module`` (its
     ``__qualname__`` and ``__module__``), so that pickle finds it by reference
     (multiprocessing, Dask)."""
+    params = tuple(params)
+    nin = len(params)
+    if ufunc.nin != nin:
+        raise ValueError(f"{name}: the ufunc takes {ufunc.nin} arguments, params names {nin}")
 
-    def func(v=_MISSING, x=_MISSING, /, out=None, **kwargs):
-        if x is _MISSING:
-            raise _call_error(name, params, v, kwargs)
-        args = (v, x)
+    def func(*args, out=None, **kwargs):
+        # (params, /, out=None, **kwargs): the inputs positional-only, out also positional
+        if len(args) < nin:
+            raise _call_error(name, params, len(args), kwargs)
+        if len(args) > nin:
+            if len(args) > nin + 1:
+                raise TypeError(f"{name}() takes from {nin} to {nin + 1} positional arguments "
+                                f"but {len(args)} were given")
+            if out is not None:
+                raise TypeError(f"{name}() got multiple values for argument 'out'")
+            args, out = args[:nin], args[nin]
         on_gpu = [_is_cupy(a) for a in args]
         if out is not None:
             outs = out if isinstance(out, tuple) else (out,)
@@ -128,15 +135,15 @@ def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", qualna
                                 "arguments to one device (cupy.asarray / cupy.asnumpy)")
             _check_real(name, args)
             from . import _gpu
-            return _gpu.call(name, v, x, out=out, **kwargs)
-        v, x = _as_input(name, v), _as_input(name, x)
-        _check_real(name, (v, x))
-        if isinstance(v, (str, bytes)) or isinstance(x, (str, bytes)):
+            return _gpu.call(name, *args, out=out, **kwargs)
+        args = tuple(_as_input(name, a) for a in args)
+        _check_real(name, args)
+        if any(isinstance(a, (str, bytes)) for a in args):
             raise TypeError(f"{name}: expected real numbers, got a string")
         if out is None:
-            result = ufunc(v, x, **kwargs)
+            result = ufunc(*args, **kwargs)
         else:
-            result = ufunc(v, x, out=out, **kwargs)
+            result = ufunc(*args, out=out, **kwargs)
         bad = _take_bad_num_threads()
         if bad is not None:
             _report_bad_num_threads(stacklevel=2, value=bad)
@@ -144,8 +151,8 @@ def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", qualna
 
     P = inspect.Parameter
     func.__signature__ = inspect.Signature(
-        [P(params[0], P.POSITIONAL_ONLY), P(params[1], P.POSITIONAL_ONLY),
-         P("out", P.POSITIONAL_OR_KEYWORD, default=None), P("kwargs", P.VAR_KEYWORD)])
+        [P(p, P.POSITIONAL_ONLY) for p in params]
+        + [P("out", P.POSITIONAL_OR_KEYWORD, default=None), P("kwargs", P.VAR_KEYWORD)])
     func.__name__ = name
     func.__qualname__ = qualname or name
     func.__module__ = module

@@ -28,9 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-# Every public elementwise function (a kernel pair for each in kernels.cu).
-FUNCTIONS = ("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
-             "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv", "vmf_log_normalizer")
+from . import _registry
+
+# Every public elementwise function (a kernel pair for each in kernels.cu): the registry's
+# rows (csrc/logbessel/registry.h).
+FUNCTIONS = _registry.names()
 
 # Launch configuration (read at every call; the benchmark adjusts them). 256-thread blocks
 # (kernels.cu's launch bounds assume at most 256); the grid covers the array, one tile (or,
@@ -40,29 +42,21 @@ FUNCTIONS = ("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
 BLOCK = 256
 BLOCKS_PER_SM = 1 << 20
 
-# The sorted kernels (kernels.cu, apply_sorted: a key other than `none` in its
-# LOGBESSEL_KERNELS list) sort each tile of the array by region before evaluating it. A
+# The sorted kernels (kernels.cu, apply_sorted: the registry rows whose key type sorts)
+# sort each tile of the array by region before evaluating it. A
 # tile is TILE_PER_THREAD * BLOCK elements (kernels.cu's LOGBESSEL_TILE_PER_THREAD), and
 # BLOCK must not exceed its LOGBESSEL_TILE_MAX_BLOCK (256), the size of the tile's shared
 # arrays.
 TILE_PER_THREAD = 4
 
-# Phases of the sorted kernels (PHASES names exactly those functions; tests/
-# test_cuda_compile.py checks it against kernels.cu): arrays of PHASE_MIN_N elements or
-# more are evaluated in one launch per key interval [b[i], b[i+1]) of these boundaries
-# (keys: region * 32 + bucket, kernels.cu and config.h; 160 = 5 regions * 32), so the whole
-# GPU runs one region's code at a time; smaller arrays in a single launch over all keys.
-# Each launch re-reads the inputs (cheap beside the math). The special values (keys
-# 0..31) go with the first phase. The uniform expansion's band of F (keys 36..63) is a
-# phase of its own.
-N_KEYS = 160
-_LOG_I = (0, 36, 64, N_KEYS)           # uniform, band, power series
-_LOG_K = (0, 36, 64, 128, N_KEYS)      # uniform, band, Temme, continued fraction
-_RATIO = (0, 96, 128, N_KEYS)          # fixed-depth fraction, deep fraction, uniform
-PHASES = {"log_iv": _LOG_I, "log_iv_dv": _LOG_I,
-          "log_kv": _LOG_K, "log_kv_dx": _LOG_K, "log_kv_dv": _LOG_K,
-          "iv_ratio": _RATIO, "iv_ratio_complement": _RATIO,
-          "log_iv_dx": (0, 64, 96, 128, N_KEYS)}  # uniform; then iv_ratio's at v + 1
+# Phases of the sorted kernels (the registry rows whose key type sorts; PHASES names exactly
+# those functions): arrays of PHASE_MIN_N elements or more are evaluated in one launch per
+# key interval [b[i], b[i+1]) of the key type's boundaries (csrc/logbessel/config.h; e.g.
+# for log I: the uniform expansion with the special values, its band of F, the power
+# series), so the whole GPU runs one region's code at a time; smaller arrays in a single
+# launch over all keys [0, N_KEYS). Each launch re-reads the inputs (cheap beside the math).
+N_KEYS = _registry.KEY_COUNT
+PHASES = {f.name: f.phases for f in _registry.FUNCTIONS if f.sorted}
 PHASE_MIN_N = 1 << 20
 
 # NVRTC options besides those CuPy adds itself (-arch for the current device, -ftz=true).
@@ -284,15 +278,15 @@ def _elem_strides(a):
     return out
 
 
-def call(name: str, v, x, out=None, **kwargs):
+def call(name: str, *args, out=None, **kwargs):
     """Evaluate `name` elementwise on the GPU (CuPy arrays or scalars in, CuPy out).
 
     NumPy ufunc semantics: broadcasting (including against `out`), `out=` with a
     same-kind cast, `where=`, `dtype=` and `casting=`, type promotion as on the CPU; 0-d
     and empty arrays and any strides. Kernels run on CuPy's current stream and device."""
     if name not in FUNCTIONS:
-        raise NotImplementedError(f"{name}: no GPU kernel yet; add it to csrc/kernels.cu and "
-                                  "logbessel._gpu.FUNCTIONS, or pass NumPy arrays")
+        raise NotImplementedError(f"{name}: no GPU kernels (the functions with kernels are "
+                                  "csrc/logbessel/registry.h's); pass NumPy arrays")
     cp = _cupy()
     dtype = kwargs.pop("dtype", None)
     casting = kwargs.pop("casting", "same_kind")
@@ -314,7 +308,7 @@ def call(name: str, v, x, out=None, **kwargs):
         # like an operand; without `out` the other elements are left uninitialised)
         if not (isinstance(where, (bool, np.bool_)) or isinstance(where, cp.ndarray)):
             raise TypeError(f"{name}: where must be a CuPy boolean array or a bool")
-        res = call(name, v, x, dtype=dtype, casting=casting)
+        res = call(name, *args, dtype=dtype, casting=casting)
         mask = cp.asarray(where, dtype=bool) if isinstance(where, cp.ndarray) else bool(where)
         shapes = [res.shape, getattr(mask, "shape", ())] + ([out.shape] if out is not None else [])
         shape = tuple(np.broadcast_shapes(*shapes))
@@ -328,7 +322,10 @@ def call(name: str, v, x, out=None, **kwargs):
 
     dev = cp.cuda.Device().id
     ops, dts = [], []
-    for arg in (v, x):
+    nin = _registry.BY_NAME[name].arity
+    if len(args) != nin:
+        raise TypeError(f"{name}: expected {nin} arguments, got {len(args)}")
+    for arg in args:
         if isinstance(arg, cp.ndarray):
             if arg.device.id != dev:
                 raise ValueError(f"{name}: an input is on GPU {arg.device.id} but the current "
@@ -399,11 +396,11 @@ def call(name: str, v, x, out=None, **kwargs):
                             + [_elem_strides(target)])
     ndim = len(extents)
     if ndim <= 1:
-        sv, sx, so = (s[0] if ndim else 0 for s in st)
+        strides = [s[0] if ndim else 0 for s in st]  # the inputs', then the output's
         layout = np.uint64(0)
     else:
-        sv = sx = so = 0
-        layout = cp.asarray(np.array(extents + st[0] + st[1] + st[2], dtype=np.int64))
+        strides = [0] * len(st)
+        layout = cp.asarray(np.array(extents + sum(st, []), dtype=np.int64))
 
     kern = get_kernel(name, loop)
     block = int(BLOCK)
@@ -415,8 +412,8 @@ def call(name: str, v, x, out=None, **kwargs):
         # one as inputs. One launch reads each element before writing it.
         bounds = (0, N_KEYS)
     for lo, hi in zip(bounds[:-1], bounds[1:]):
-        kern((grid,), (block,), (views[0], views[1], target, np.int64(n), np.int32(ndim),
-                                 np.int64(sv), np.int64(sx), np.int64(so), layout,
+        kern((grid,), (block,), (*views, target, np.int64(n), np.int32(ndim),
+                                 *(np.int64(s) for s in strides), layout,
                                  np.int32(lo), np.int32(hi)))
 
     if out is None:

@@ -15,14 +15,21 @@ jax is imported when this module is imported, never by ``import logbessel``.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import operator
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 import logbessel as _lb
+from logbessel import _registry
 
-__all__ = ["log_iv", "log_kv", "vmf_log_normalizer"]
+# The registry's public functions that have partial derivatives (log_iv, log_kv ...), and
+# the vMF normalizer.
+_DIFFERENTIABLE = tuple(f for f in _registry.FUNCTIONS if f.home == "logbessel" and f.partials)
+__all__ = [f.name for f in _DIFFERENTIABLE] + ["vmf_log_normalizer"]
 
 
 def _call(fn, *args):
@@ -40,25 +47,38 @@ def _call(fn, *args):
     return jax.pure_callback(host, spec, *args, vmap_method="broadcast_all")
 
 
-def _make(value, dv, dx):
+def _make(value, *partials):
+    """value(*args) with the JVP sum over k of partials[k](*args) * tangent k."""
     @jax.custom_jvp
-    def f(v, x):
-        return _call(value, v, x)
+    def f(*args):
+        return _call(value, *args)
 
     @f.defjvp
     def f_jvp(primals, tangents):
-        v, x = primals
-        tv, tx = tangents
-        y = f(v, x)
-        return y, _call(dv, v, x) * tv + _call(dx, v, x) * tx
+        y = f(*primals)
+        return y, functools.reduce(operator.add, (_call(d, *primals) * t for d, t in zip(partials, tangents)))
 
     return f
 
 
-log_iv = _make(_lb.log_iv, _lb.log_iv_dv, _lb.log_iv_dx)
-log_iv.__doc__ = "log I_v(x), differentiable (custom JVP) in v and x."
-log_kv = _make(_lb.log_kv, _lb.log_kv_dv, _lb.log_kv_dx)
-log_kv.__doc__ = "log K_v(x), differentiable (custom JVP) in v and x."
+def _differentiable(f):
+    """The JAX form of registry row f: arguments named as the row's params."""
+    inner = _make(getattr(_lb, f.name), *(getattr(_lb, d) for d in f.partials))
+    sig = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                             for p in f.params])
+
+    def func(*args, **kwargs):
+        return inner(*sig.bind(*args, **kwargs).args)
+
+    func.__name__ = func.__qualname__ = f.name
+    func.__module__ = __name__
+    func.__signature__ = sig
+    func.__doc__ = (f"{f.name}({', '.join(f.params)}): {f.summary} Differentiable (custom JVP) "
+                    f"in {' and '.join(f.params)}.")
+    return func
+
+
+globals().update({f.name: _differentiable(f) for f in _DIFFERENTIABLE})
 
 
 def _log_normalizer_np(p, kappa):

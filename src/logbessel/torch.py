@@ -17,13 +17,18 @@ torch is imported when this module is imported, never by ``import logbessel``.
 """
 from __future__ import annotations
 
+import inspect
 
 import numpy as np
 import torch
 
 import logbessel as _lb
+from logbessel import _registry
 
-__all__ = ["log_iv", "log_kv", "vmf_log_normalizer"]
+# The registry's public functions that have partial derivatives (log_iv, log_kv ...), and
+# the vMF normalizer.
+_DIFFERENTIABLE = tuple(f for f in _registry.FUNCTIONS if f.home == "logbessel" and f.partials)
+__all__ = [f.name for f in _DIFFERENTIABLE] + ["vmf_log_normalizer"]
 
 
 def _as_backend(t: torch.Tensor):
@@ -70,33 +75,43 @@ def _prepare(*args):
     return torch.broadcast_tensors(*out)
 
 
-class _LogBessel(torch.autograd.Function):
+class _Elementwise(torch.autograd.Function):
+    """value(*inputs) with the gradient sum over k of g * partials[k](*inputs) for input k."""
+
     @staticmethod
-    def forward(ctx, v, x, value, dv, dx):
-        ctx.save_for_backward(v, x)
-        ctx.derivs = (dv, dx)
-        return _elementwise(value, v, x)
+    def forward(ctx, value, partials, *inputs):
+        ctx.save_for_backward(*inputs)
+        ctx.partials = partials
+        return _elementwise(value, *inputs)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, g):
-        v, x = ctx.saved_tensors
-        dv, dx = ctx.derivs
-        gv = g * _elementwise(dv, v, x) if ctx.needs_input_grad[0] else None
-        gx = g * _elementwise(dx, v, x) if ctx.needs_input_grad[1] else None
-        return gv, gx, None, None, None
+        inputs = ctx.saved_tensors
+        grads = [g * _elementwise(d, *inputs) if ctx.needs_input_grad[2 + k] else None
+                 for k, d in enumerate(ctx.partials)]
+        return (None, None, *grads)
 
 
-def log_iv(v, x) -> torch.Tensor:
-    """log I_v(x) for tensors (or numbers) v, x; differentiable in v and x."""
-    v, x = _prepare(v, x)
-    return _LogBessel.apply(v, x, _lb.log_iv, _lb.log_iv_dv, _lb.log_iv_dx)
+def _differentiable(f):
+    """The torch form of registry row f: arguments named as the row's params."""
+    value = getattr(_lb, f.name)
+    partials = tuple(getattr(_lb, d) for d in f.partials)
+    sig = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                             for p in f.params])
+
+    def func(*args, **kwargs) -> torch.Tensor:
+        return _Elementwise.apply(value, partials, *_prepare(*sig.bind(*args, **kwargs).args))
+
+    func.__name__ = func.__qualname__ = f.name
+    func.__module__ = __name__
+    func.__signature__ = sig
+    func.__doc__ = (f"{f.name}({', '.join(f.params)}): {f.summary} For tensors (or numbers); "
+                    f"differentiable in {' and '.join(f.params)}.")
+    return func
 
 
-def log_kv(v, x) -> torch.Tensor:
-    """log K_v(x) for tensors (or numbers) v, x; differentiable in v and x."""
-    v, x = _prepare(v, x)
-    return _LogBessel.apply(v, x, _lb.log_kv, _lb.log_kv_dv, _lb.log_kv_dx)
+globals().update({f.name: _differentiable(f) for f in _DIFFERENTIABLE})
 
 
 def _log_normalizer_values(p, kappa):

@@ -41,13 +41,10 @@ import numpy as np
 
 from . import iv_ratio as _iv_ratio
 from . import iv_ratio_complement as _iv_ratio_complement
-from . import _core
-from ._dispatch import _is_cupy, make_public
+from . import _registry
+from ._dispatch import _is_cupy
 
-_vmf_log_normalizer = make_public(
-    "vmf_log_normalizer", _core.vmf_log_normalizer,
-    "vmf_log_normalizer(p, kappa): log C_p(kappa), elementwise (see log_normalizer).",
-    module=__name__, qualname="_vmf_log_normalizer", params=("p", "kappa"))
+_vmf_log_normalizer = _registry.public_function("vmf_log_normalizer", __name__)
 
 __all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_METHODS",
            "VonMisesFisher", "UNIT_NORM_TOL"]
