@@ -14,17 +14,25 @@ log-uniform in [0.01, 1000]. Baselines (SciPy's exponentially scaled functions):
 The last column is the share of SciPy's results that are not finite on this set.
 
     python benchmarks/bench_ufuncs.py [--n 1000000] [--repeat 3]
+
+--against OLD.so times the ufuncs of another build of the extension (e.g. the _core .so of
+the commit before a change, copied aside) in the same process, interleaved with this
+build's, best of --repeat each, and prints the speed ratio this / other per function.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.machinery
+import importlib.util
 import os
+import time
 
 import numpy as np
 
 os.environ["LOGBESSEL_NUM_THREADS"] = "1"  # read at each call: one thread for the whole run
 
 import logbessel as lb  # noqa: E402
+from logbessel import _core, _registry  # noqa: E402
 from bench_cpu import benchmark_inputs, best_time  # noqa: E402  (this script's folder is on sys.path)
 
 
@@ -44,15 +52,52 @@ def scipy_baselines(v, x):
     }
 
 
+def load_other_build(path):
+    """Another build's _core extension, loaded as the top-level module `_core` (its init
+    function is PyInit__core; logbessel._core stays this build's)."""
+    loader = importlib.machinery.ExtensionFileLoader("_core", str(path))
+    spec = importlib.util.spec_from_file_location("_core", str(path), loader=loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def compare(other_path, n, repeat, names=None):
+    other = load_other_build(other_path)
+    v, x = benchmark_inputs(n)
+    p = np.floor(v) + 2.0  # vmf_log_normalizer(p, kappa): dimensions p >= 2
+    out_a, out_b = np.empty(n), np.empty(n)
+    print(f"n = {n:,}, one thread; this build ({_core.__file__}) against {other_path}, "
+          f"interleaved, best of {repeat}")
+    print(f"{'function':22s} {'this Melem/s':>13s} {'other Melem/s':>14s} {'ratio':>7s}")
+    for name in names or _registry.names():
+        new, old = getattr(_core, name), getattr(other, name)
+        a = (p, x) if name == "vmf_log_normalizer" else (v, x)
+        assert np.array_equal(new(*a), old(*a), equal_nan=True), name
+        best = {new: float("inf"), old: float("inf")}
+        for r in range(repeat):  # (the two in turn, each first every other time)
+            for uf, o in ((new, out_a), (old, out_b))[::1 if r % 2 else -1]:
+                t0 = time.perf_counter()
+                uf(*a, out=o)
+                best[uf] = min(best[uf], time.perf_counter() - t0)
+        tn, to = best[new], best[old]
+        print(f"{name:22s} {n / tn / 1e6:13.2f} {n / to / 1e6:14.2f} {to / tn:7.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--against", metavar="OLD_SO", help="another build's _core .so to compare with")
+    ap.add_argument("--only", nargs="*", help="with --against: these functions only")
     args = ap.parse_args()
+    if args.against:
+        compare(args.against, args.n, args.repeat, args.only)
+        return
     n = args.n
     v, x = benchmark_inputs(n)
     out = np.empty(n)
-    names = ["log_iv", "log_kv", "iv_ratio", "iv_ratio_complement", "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv"]
+    names = _registry.names("logbessel")
     try:
         base = scipy_baselines(v, x)
     except ImportError:
