@@ -125,6 +125,7 @@ def _best(f, a, b, repeat):
 def speed_report(name, v, x, chunk, repeat, flag, top):
     """(median ns/element, [(ratio, ns, v, x)] of the slowest elements)."""
     f = call(name)
+    repeat = max(repeat, 2)
     cls = input_class(v, x)
     with np.errstate(all="ignore"):
         ev = np.frexp(np.abs(v))[1] // 32
@@ -153,6 +154,12 @@ def speed_report(name, v, x, chunk, repeat, flag, top):
             a, b = np.full(reps, v[i]), np.full(reps, x[i])
             t = max(_best(f, a, b, repeat) - one, 0.0) / reps
             rows.append((t / med if med > 0 else np.inf, t * 1e9, v[i], x[i]))
+    rows.sort(key=lambda r: -r[0])
+    # the slowest again, with more repeats (a single timing can catch a preemption)
+    for k, (_, _, vi, xi) in enumerate(rows[:10]):
+        a, b = np.full(reps, vi), np.full(reps, xi)
+        t = max(_best(f, a, b, max(7, repeat)) - one, 0.0) / reps
+        rows[k] = (t / med if med > 0 else np.inf, t * 1e9, vi, xi)
     rows.sort(key=lambda r: -r[0])
     return med * 1e9, rows
 
@@ -184,6 +191,8 @@ def main(argv=None):
         pairs.tofile(args.corpus)
         lines.append(f"corpus: {pairs.shape[0]} pairs written to {args.corpus}")
     total_bad = 0
+    table = ["| function | pairs | results against the rule | median ns/element | slowest (x median) |",
+             "|---|---|---|---|---|"]
     for name in args.functions.split(","):
         vv, xx = v, x
         if name == VMF:  # (p, kappa): p >= 2, kappa >= 0 (the Python layer raises otherwise)
@@ -204,7 +213,10 @@ def main(argv=None):
         lines.append(head)
         lines.append(f"  rule: {nbad} results not allowed" + (":" if rl else ""))
         lines.extend(rl)
-        if not args.no_speed:
+        row = f"| {name} | {vv.size} | {nbad} |"
+        if args.no_speed:
+            row += " | |"
+        else:
             med, rows = speed_report(name, vv, xx, args.chunk, args.repeat, args.flag, args.top)
             worst = rows[0]
             over = [r_ for r_ in rows if r_[0] > 20]
@@ -213,7 +225,11 @@ def main(argv=None):
                          f"{len(over)} of the {len(rows)} elements timed one by one above 20x")
             for r_ in rows[:3]:
                 lines.append(f"    {r_[0]:7.1f}x {r_[1]:9.0f} ns  ({float(r_[2])!r}, {float(r_[3])!r})")
+            row += f" {med:.0f} | {worst[0]:.1f} at ({float(worst[2]):.3g}, {float(worst[3]):.6g}) |"
+        table.append(row)
     lines.append(f"total: {total_bad} results against the rule; {time.perf_counter() - t_start:.0f} s")
+    lines.append("")
+    lines.extend(table)
     text = "\n".join(lines)
     print(text)
     if args.out:
