@@ -107,8 +107,6 @@ def _classified_batch(seed, i):
 
 # (function, input class) pairs that break the rule today, with the issue's class.
 KNOWN = {
-    ("log_iv", "huge"): TOP, ("log_kv", "huge"): TOP, ("iv_ratio", "huge"): TOP,
-    ("iv_ratio_complement", "huge"): TOP, ("iv_ratio_complement", "tiny x"): SUBNORMAL,
     ("log_iv_dx", "x = 0"): X0_DERIV, ("log_iv_dx", "tiny x"): SUBNORMAL, ("log_iv_dx", "huge"): TOP,
     ("log_kv_dx", "huge"): TOP,
     ("log_iv_dv", "x = 0"): X0_DERIV, ("log_iv_dv", "huge"): TOP, ("log_iv_dv", "tiny x"): SUBNORMAL,
@@ -156,7 +154,7 @@ def test_nan_and_inf_by_the_documented_rule(name, cls):
     assert seen > 100, (cls, seen)
 
 
-VMF_PARTS = [pytest.param("huge", marks=_xfail(VMF_TOP), id="huge"), pytest.param("rest", id="rest")]
+VMF_PARTS = [pytest.param("huge", id="huge"), pytest.param("rest", id="rest")]
 
 
 def _vmf_part(part, p, k):
@@ -315,9 +313,10 @@ def test_vmf_log_normalizer_monotone_in_kappa(part):
         _not_below(vmf.log_normalizer(p, k2), vmf.log_normalizer(p, k1), p, k2, k1, "log C_p in kappa")
 
 
-def _part(cls, known):
-    """Parameters: the inputs of class `cls` (xfail with reason `known`), and the rest."""
-    return [pytest.param(cls, marks=_xfail(known), id=cls.replace(" ", "_")), pytest.param("rest", id="rest")]
+def _part(cls, known=None):
+    """Parameters: the inputs of class `cls` (xfail with reason `known`, if given), and the rest."""
+    marks = [_xfail(known)] if known else []
+    return [pytest.param(cls, marks=marks, id=cls.replace(" ", "_")), pytest.param("rest", id="rest")]
 
 
 def _in_part(part, v, x):
@@ -328,7 +327,7 @@ def _in_part(part, v, x):
     return c == CLASSES.index(part)
 
 
-@pytest.mark.parametrize("part", _part("tiny x", SUBNORMAL))
+@pytest.mark.parametrize("part", _part("tiny x"))
 def test_monotone_in_v(part):
     """log I_v(x) decreasing in v >= 0 (x > 0); log K_v(x) increasing in |v|."""
     rng = np.random.default_rng(7)
@@ -393,7 +392,7 @@ def _ok(*arrays):
     return m
 
 
-@pytest.mark.parametrize("part", _part("tiny x", SUBNORMAL))
+@pytest.mark.parametrize("part", _part("tiny x"))
 def test_wronskian(part):
     """I_v K_{v+1} + I_{v+1} K_v = 1/x (DLMF 10.28.2) in log space, v >= 0 with v + 1
     exact. Each term's error is within 3 eps max(1, |log|) (README), so the sum of logs
@@ -460,7 +459,7 @@ def test_recurrences_and_derivative_identities():
     _check(np.where(_ok(d, rhs) & (rhs < 0) & lin, err, np.nan), 6, v, x, "log_kv_dx = -K_{v-1}/K_v - v/x")
 
 
-@pytest.mark.parametrize("part", _part("huge", TOP))
+@pytest.mark.parametrize("part", _part("huge"))
 def test_amos_bounds_on_the_ratio(part):
     """x / (v - 1/2 + sqrt(x^2 + (v + 1/2)^2)) <= I_v/I_{v-1} <= x / (v - 1/2 + sqrt(x^2 +
     (v - 1/2)^2)) for v >= 1 (Amos 1974), and the same bounds on 1 - ratio. Both sides are
@@ -554,11 +553,7 @@ def test_threaded_equals_single_thread(name, monkeypatch):
     assert same.all(), name + ": " + _show(v, x, whole, ~same)
 
 
-OVERLAP_XFAIL = {n: RACE for n in ALL_UFUNCS}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_xfail(OVERLAP_XFAIL[n])) if n in OVERLAP_XFAIL else n
-                                  for n in ALL_UFUNCS])
+@pytest.mark.parametrize("name", ALL_UFUNCS)
 def test_out_overlapping_an_input(name, monkeypatch):
     """out= overlapping an input shifted by one element (either direction), on arrays long
     enough to be split across threads: the result equals the one with a separate output.
