@@ -375,8 +375,8 @@ def test_fit_balanced_data_gives_zero_kappa():
                                           r"weights\[1\] = -1"),
     (np.eye(2), {"weights": [1.0, np.nan]}, r"weights\[1\] = nan"),
     (np.eye(2), {"weights": [0.0, 0.0]}, r"fit: weights are all zero"),
-    (np.eye(2), {"weights": [1.0, 1.0, 1.0]}, r"fit: weights must have shape \(n,\) = \(2,\); "
-                                              r"got \(3,\)"),
+    (np.eye(2), {"weights": [1.0, 1.0, 1.0]}, r"fit: weights must be a 1-D array with one "
+                                              r"entry per row of X \(2\), got shape \(3,\)"),
     (np.eye(2), {"method": "ml"}, r"fit: unknown method 'ml'; choose one of 'mle', 'banerjee', "
                                   r"'sra', 'tanabe', 'song'"),
     (np.array([["a", "b"]]), {}, r"fit: X must hold real numbers"),

@@ -151,8 +151,10 @@ def test_bad_dask_input(data):
     unknown = unknown[unknown[:, 0] > -2]  # boolean mask: chunk sizes become unknown
     with pytest.raises(ValueError, match="unknown chunk sizes; call X.compute_chunk_sizes"):
         VonMisesFisherMixture(2).fit(unknown)
-    with pytest.raises(ValueError, match="weights must be finite and non-negative"):
-        VonMisesFisherMixture(2).fit(chunked(X), weights=-np.ones(X.shape[0]))
+    w = np.ones(X.shape[0])
+    w[600] = -2.0  # in the second chunk
+    with pytest.raises(ValueError, match=r"^weights must be finite and >= 0; weights\[600\] = -2$"):
+        VonMisesFisherMixture(2).fit(chunked(X), weights=da.from_array(w, chunks=400))
     with pytest.raises(ValueError, match="fit_dask expects a dask.array"):
         fit_dask(X)
 
