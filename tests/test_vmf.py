@@ -571,24 +571,11 @@ def test_rvs_memory_is_linear_in_n_p():
 
 
 # --------------------------------------------------------------------------------------
-# CuPy (same code on the GPU); skipped without CuPy or a device
+# CuPy (same code on the GPU); marked gpu: skipped without CuPy or a device
 # --------------------------------------------------------------------------------------
 
-def _have_gpu() -> bool:
-    try:
-        import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-gpu = pytest.mark.skipif(not _have_gpu(), reason="needs CuPy and a CUDA GPU")
-
-
 @pytest.mark.gpu
-@gpu
-def test_gpu_elementwise_parity():
-    import cupy as cp
+def test_gpu_elementwise_parity(cp):
     p, k, hi, lo, _ = load("vmf_lognorm")
     g = cp.asnumpy(vmf.log_normalizer(cp.asarray(p), cp.asarray(k)))
     c = vmf.log_normalizer(p, k)
@@ -607,9 +594,7 @@ def test_gpu_elementwise_parity():
 
 
 @pytest.mark.gpu
-@gpu
-def test_gpu_fit_and_logpdf():
-    import cupy as cp
+def test_gpu_fit_and_logpdf(cp):
     X = vmf.VonMisesFisher(_random_mu(2048, 19), 2500.0).rvs(400, random_state=20)
     mu_c, k_c = vmf.fit(X)
     mu_g, k_g = vmf.fit(cp.asarray(X))
@@ -630,11 +615,9 @@ def test_gpu_fit_and_logpdf():
 
 
 @pytest.mark.gpu
-@gpu
 @pytest.mark.parametrize("p,kappa,n", [(3, 5.0, 4000), (10, 1e12, 3000), (2048, 2048.0, 2000),
                                        (32768, 40000.0, 1000)])
-def test_gpu_rvs(p, kappa, n):
-    import cupy as cp
+def test_gpu_rvs(cp, p, kappa, n):
     mu = _random_mu(p, 21)
     d = vmf.VonMisesFisher(cp.asarray(mu), kappa)
     Xg = d.rvs(n, random_state=7)

@@ -400,19 +400,9 @@ def test_use_before_fit_and_wrong_width(small):
 # GPU: the same code on CuPy arrays
 # ---------------------------------------------------------------------------------------
 
-def _have_gpu():
-    try:
-        import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
 @pytest.mark.gpu
-@pytest.mark.skipif(not _have_gpu(), reason="needs CuPy and a CUDA GPU")
 @pytest.mark.parametrize("method", ["soft", "hard"])
-def test_cupy_matches_numpy(blobs, method):
-    import cupy as cp
+def test_cupy_matches_numpy(cp, blobs, method):
     X, _, _ = blobs
     w = np.random.default_rng(0).random(X.shape[0])
     cpu = VonMisesFisherMixture(3, method=method, random_state=0).fit(X, weights=w)
