@@ -16,7 +16,7 @@ import logbessel as lb  # noqa: E402
 from logbessel import vmf  # noqa: E402
 from logbessel.vmf_mixture import ConvergenceWarning, VonMisesFisherMixture, fit_dask  # noqa: E402
 
-from test_vmf_mixture import random_directions, sample_mixture  # noqa: E402
+from vmf_helpers import random_directions, sample_mixture  # noqa: E402
 
 
 @pytest.fixture(scope="module")

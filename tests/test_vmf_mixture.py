@@ -15,64 +15,12 @@ import pytest
 
 from logbessel import vmf
 from logbessel.vmf_mixture import ConvergenceWarning, NotFittedError, VonMisesFisherMixture
+from vmf_helpers import match, random_directions, sample_mixture, same_partition, sample_vmf
 
 
 # ---------------------------------------------------------------------------------------
 # sampling test mixtures
 # ---------------------------------------------------------------------------------------
-
-def _wood(mu, kappa, n, rng):
-    """Wood (1994) sampler, a fallback for when vmf.VonMisesFisher is not available."""
-    p = mu.shape[0]
-    b = (p - 1) / (2 * kappa + np.sqrt(4 * kappa ** 2 + (p - 1) ** 2))
-    x0 = (1 - b) / (1 + b)
-    c = kappa * x0 + (p - 1) * np.log(1 - x0 ** 2)
-    w = np.empty(0)
-    while w.size < n:
-        z = rng.beta((p - 1) / 2, (p - 1) / 2, size=n)
-        t = (1 - (1 + b) * z) / (1 - (1 - b) * z)
-        ok = kappa * t + (p - 1) * np.log(1 - x0 * t) - c >= np.log(rng.random(n))
-        w = np.concatenate([w, t[ok]])
-    w = w[:n]
-    v = rng.standard_normal((n, p))
-    v -= np.outer(v @ mu, mu)
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    return w[:, None] * mu + np.sqrt(np.clip(1 - w ** 2, 0, None))[:, None] * v
-
-
-def sample_vmf(mu, kappa, n, rng):
-    if hasattr(vmf, "VonMisesFisher"):
-        return np.asarray(vmf.VonMisesFisher(mu, kappa).rvs(n, random_state=rng))
-    return _wood(mu, kappa, n, rng)
-
-
-def random_directions(k, p, rng):
-    m = rng.standard_normal((k, p))
-    return m / np.linalg.norm(m, axis=1, keepdims=True)
-
-
-def sample_mixture(means, kappas, counts, rng):
-    X = np.vstack([sample_vmf(m, kap, c, rng) for m, kap, c in zip(means, kappas, counts)])
-    labels = np.repeat(np.arange(len(counts)), counts)
-    perm = rng.permutation(len(labels))
-    X = X[perm]
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    return X, labels[perm]
-
-
-def match(fitted_means, true_means):
-    """Permutation taking true component j to the fitted component it matches."""
-    sim = np.asarray(fitted_means) @ np.asarray(true_means).T
-    order = np.argmax(sim, axis=0)
-    assert len(set(order.tolist())) == len(order), "two true components matched one fit"
-    return order
-
-
-def same_partition(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    pairs = set(zip(a.tolist(), b.tolist()))
-    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
-
 
 # ---------------------------------------------------------------------------------------
 # recovery of known parameters
