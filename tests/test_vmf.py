@@ -249,6 +249,14 @@ def test_fit_float32_memmap_and_progress(tmp_path):
     assert seen and seen[-1] == 1.0
 
 
+def test_fit_warnings_point_at_the_caller():
+    x = random_mu(6, 13)
+    for X in (np.tile(x, (4, 1)), np.vstack([x, -x])):  # kappa = inf, and a zero resultant
+        with pytest.warns(RuntimeWarning) as rec:
+            vmf.fit(X)
+        assert [w.filename for w in rec] == [__file__]
+
+
 def test_fit_degenerate_data_gives_infinite_kappa():
     x = random_mu(12, 11)
     with pytest.warns(RuntimeWarning, match="all rows of X are the same unit vector"):

@@ -211,3 +211,9 @@ def test_fit_dask_reads_once_and_matches_vmf_fit_conventions(data):
         fit_dask(da.from_array(X, chunks=300), method="bogus")
     with pytest.raises(ValueError, match="X must have unit-norm rows"):
         fit_dask(da.from_array(2 * X, chunks=300))
+    # warnings point at the caller, through vmf.fit or fit_dask
+    for f in (vmf.fit, fit_dask):
+        with pytest.warns(RuntimeWarning) as rec:
+            f(da.from_array(same, chunks=20))
+            f(da.from_array(pair, chunks=1))
+        assert [w.filename for w in rec] == [__file__] * 2
