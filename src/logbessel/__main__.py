@@ -388,7 +388,7 @@ def _fmt_vec(v, k=5):
 
 
 def cmd_fit(args) -> int:
-    from logbessel import vmf
+    from logbessel import _vmf_fit
     progress = _Progress(args.quiet)
     truth = None
     if args.file is None:
@@ -419,8 +419,8 @@ def cmd_fit(args) -> int:
         progress.start(f"fitting ({args.method}): checking and summing {n} rows of length {p}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            mu, kappa, rbar, total = vmf._fit(X, weights, args.method,
-                                              progress.update if X.size > 20_000_000 else None)
+            mu, kappa, rbar, total = _vmf_fit.fit(
+                X, weights, args.method, progress.update if X.size > 20_000_000 else None)
     except ValueError as exc:
         raise ValueError(_with_lines(exc, lines, args.file)) from None
     progress.done()

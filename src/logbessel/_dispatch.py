@@ -7,14 +7,10 @@ import warnings
 import numpy as np
 
 from . import _core
+from ._arrays import is_cupy as _is_cupy
 
 _MISSING = object()  # the default of the positional-only arguments, so that a call
                      # without them gets our error message and not Python's
-
-
-def _is_cupy(obj) -> bool:
-    mod = type(obj).__module__
-    return mod.startswith("cupy") and hasattr(obj, "__cuda_array_interface__")
 
 
 def _type_name(obj) -> str:
