@@ -51,23 +51,11 @@ THRESHOLD = int(lb._core.parallel_threshold)  # inputs at least this long are sp
 
 FUNCS = {name: getattr(lb, name) for name in FUNCTIONS}
 # Inputs are built from one seed per test, so a failure reproduces; the hypothesis tests
-# are derandomized for the same reason (and so that strict xfail marks are stable).
+# are derandomized for the same reason.
 HSET = settings(max_examples=N_EXAMPLES, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
 
-def _xfail(reason):
-    return pytest.mark.xfail(strict=True, reason="issue 13: " + reason)
-
-
-TOP = "top of the range (max(v, x) above ~7e307: intermediates overflow)"
-SUBNORMAL = "subnormal x, x < |v| 1e-290 (log_kv near half-integers, log_iv at negative half-integers, d/dv)"
-TINY_V = "tiny orders (log_kv_dv NaN for 0 < |v| < 5e-163, spreading to log_iv_dv)"
-NEG_INT_DV = "undocumented NaN: log_iv_dv NaN instead of +-inf at negative integer orders"
-X0_DERIV = "d/dx, d/dv of log I at x = 0, v < 0: NaN where the limit exists (decided here)"
-VMF_TOP = ("top of the range, vmf.log_normalizer (not in the issue's list): NaN for p near "
-           "DBL_MAX, +inf instead of a large negative value at kappa near DBL_MAX")
-RACE = "data race: out= overlapping an input at a thread boundary"
 
 
 def _call(f, *args, **kw):
@@ -105,22 +93,11 @@ def _classified_batch(seed, i):
 # No exception, no warning; NaN and infinities by the rule
 # ---------------------------------------------------------------------------------------
 
-# (function, input class) pairs that break the rule today, with the issue's class.
-KNOWN = {
-    ("log_iv_dx", "x = 0"): X0_DERIV, ("log_iv_dx", "tiny x"): SUBNORMAL, ("log_iv_dx", "huge"): TOP,
-    ("log_kv_dx", "huge"): TOP,
-    ("log_iv_dv", "x = 0"): X0_DERIV, ("log_iv_dv", "huge"): TOP, ("log_iv_dv", "tiny x"): SUBNORMAL,
-    ("log_iv_dv", "tiny v"): TINY_V, ("log_iv_dv", "negative integer v"): NEG_INT_DV,
-    ("log_kv_dv", "tiny x"): SUBNORMAL, ("log_kv_dv", "tiny v"): TINY_V, ("log_kv_dv", "huge"): TOP,
-}
-
-
 def _rule_params():
     out = []
     for name in FUNCTIONS:
         for cls in CLASSES:
-            marks = [_xfail(KNOWN[name, cls])] if (name, cls) in KNOWN else []
-            out.append(pytest.param(name, cls, marks=marks, id=f"{name}-{cls.replace(' ', '_')}"))
+            out.append(pytest.param(name, cls, id=f"{name}-{cls.replace(' ', '_')}"))
     return out
 
 
@@ -201,14 +178,11 @@ _pairs = st.lists(st.tuples(_v, _x), min_size=1, max_size=64)
 @HSET
 @given(pairs=_pairs)
 def test_rule_hypothesis(name, pairs):
-    """The rule on hypothesis' draws, outside the (function, class) pairs of KNOWN (those
-    are the xfail cases of the test above; drop a pair from KNOWN when its fix lands)."""
+    """The rule on hypothesis' draws (every input class)."""
     v = np.array([p[0] for p in pairs])
     x = np.array([p[1] for p in pairs])
     r = _call(FUNCS[name], v, x)
-    cls = input_class(v, x)
-    known = np.isin(cls, [CLASSES.index(c) for (n, c) in KNOWN if n == name])
-    bad = _rule_failures(name, v, x, r) & ~known
+    bad = _rule_failures(name, v, x, r)
     assert not bad.any(), f"{name}: " + _show(v, x, r, bad)
 
 
@@ -313,10 +287,9 @@ def test_vmf_log_normalizer_monotone_in_kappa(part):
         _not_below(vmf.log_normalizer(p, k2), vmf.log_normalizer(p, k1), p, k2, k1, "log C_p in kappa")
 
 
-def _part(cls, known=None):
-    """Parameters: the inputs of class `cls` (xfail with reason `known`, if given), and the rest."""
-    marks = [_xfail(known)] if known else []
-    return [pytest.param(cls, marks=marks, id=cls.replace(" ", "_")), pytest.param("rest", id="rest")]
+def _part(cls):
+    """Parameters: the inputs of class `cls`, and the rest (a failure names its part)."""
+    return [pytest.param(cls, id=cls.replace(" ", "_")), pytest.param("rest", id="rest")]
 
 
 def _in_part(part, v, x):

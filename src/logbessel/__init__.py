@@ -108,29 +108,44 @@ iv_ratio_complement = _make_public("iv_ratio_complement", _core.iv_ratio_complem
 
     """ + _DTYPE + "\n")
 
+_DERIV_NAN = ("NaN exactly where {rule}; every other input gives a number or a signed "
+              "infinity (the true value beyond the float64 range, or a limit).")
+_NAN_I = _DERIV_NAN.format(rule="log_iv(v, x) is NaN (NaN in, x < 0, v = -inf, v = x = inf, and "
+                                "negative non-integer v with I_v(x) <= 0, x = 0 included)")
+_NAN_K = _DERIV_NAN.format(rule="an input is NaN, x < 0, or v = +-inf with x = inf")
+
 log_iv_dx = _make_public("log_iv_dx", _core.log_iv_dx, _DERIV_DOC.format(
     name="log_iv_dx", what="d/dx log I_v(x) = I_v'(x) / I_v(x)",
-    how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion.",
-    special="x = 0 -> 0 (v = 0) or inf (v > 0); x = inf -> 1; NaN for negative non-integer "
-            "v where I_v(x) <= 0.",
-    acc="a few eps relative."))
+    how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion; for "
+        "negative non-integer v from I_v = I_a + (2/pi) sin(a pi) K_a (a = -v, DLMF 10.27.2). "
+        + _NAN_I,
+    special="x = 0 -> 0 (v = 0), inf (v > 0 or negative integer v), -inf (negative "
+            "non-integer v with sin(-v pi) > 0); x = inf -> 1; v = inf -> inf.",
+    acc="a few eps relative; for negative non-integer v as conditioned near the zeros of I_v."))
 log_kv_dx = _make_public("log_kv_dx", _core.log_kv_dx, _DERIV_DOC.format(
     name="log_kv_dx", what="d/dx log K_v(x) = K_v'(x) / K_v(x) = -K_{v+1}(x)/K_v(x) + v/x",
     how="K_{v+1}/K_v comes from a continued fraction, Temme's series or the uniform expansion; "
-        "never from a difference of logarithms.",
-    special="x = 0 -> -inf; x = inf -> -1; even in v.",
+        "never from a difference of logarithms. " + _NAN_K,
+    special="x = 0 -> -inf; x = inf -> -1; |v| = inf -> -inf; even in v.",
     acc="a few eps relative."))
 log_iv_dv = _make_public("log_iv_dv", _core.log_iv_dv, _DERIV_DOC.format(
     name="log_iv_dv", what="d/dv log I_v(x), the derivative with respect to the order",
-    how="The power series, or the uniform expansion, differentiated term by term.",
-    special="x = 0 -> -inf (v >= 0); x = inf -> 0; NaN where log_iv is NaN.",
-    acc="error / max(1, |ref|) below 1e-13."))
+    how="The power series, or the uniform expansion, differentiated term by term; negative "
+        "orders from DLMF 10.27.2 differentiated. At a negative integer v = -n, "
+        "d/dv log I_v = -(d/dn log I_n + 2 (-1)^n K_n/I_n), which exceeds the float64 range "
+        "for small x (x < ~n/e at large n): the result is then -inf for even n and +inf for "
+        "odd n, the sign of the true value. " + _NAN_I,
+    special="x = 0 -> -inf (v >= 0, and negative non-integer v with sin(-v pi) > 0), -inf "
+            "(even negative integer v), +inf (odd); x = inf -> 0; v = inf -> -inf.",
+    acc="error / max(1, |ref|) below 1e-13; at negative integer v with a large value, a "
+        "relative error up to ~eps |log(K_n/I_n)| (it comes from exp of a log)."))
 log_kv_dv = _make_public("log_kv_dv", _core.log_kv_dv, _DERIV_DOC.format(
     name="log_kv_dv", what="d/dv log K_v(x), the derivative with respect to the order",
     how="Temme's series with the order recurrence, or the continued fraction and the Wronskian, "
-        "or the uniform expansion, each differentiated exactly (dual numbers).",
-    special="odd in v (0 at v = 0); x = 0 -> sign(v) inf; x = inf -> 0.",
-    acc="error / max(1, |ref|) below 1e-13."))
+        "or the uniform expansion, each differentiated exactly (dual numbers). " + _NAN_K,
+    special="odd in v (0 at v = 0); x = 0 -> sign(v) inf; x = inf -> 0; v = +-inf -> +-inf.",
+    acc="error / max(1, |ref|) below 1e-13 (so absolute for |v| < 1, where the value is "
+        "about v times a constant: at v = 1e-300 only the absolute error is small)."))
 
 
 class ufuncs:  # namespace of the raw numpy ufuncs
