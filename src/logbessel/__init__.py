@@ -50,9 +50,12 @@ log_iv = _make_public("log_iv", _core.log_iv, """log_iv(v, x, /, out=None, **ufu
     Domain: every real v, x >= 0. Computed in log space, so it never overflows or
     underflows: log_iv(1e8, 1e300) and log_iv(1e8, 1e-300) are finite.
 
-    Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> 0 for v = 0 and -inf for v > 0;
-    x = inf -> inf; v = inf -> -inf. Negative integer v: I_{-n} = I_n. Negative non-integer v:
+    Special values: x = 0 -> 0 for v = 0 and -inf for v > 0; x = inf -> inf; v = inf
+    (finite x) -> -inf; a value beyond the float64 range -> -inf or inf (e.g. v = 1e308,
+    x = 1e-300). Negative integer v: I_{-n} = I_n. Negative non-integer v:
     I_{-a} = I_a + (2/pi) sin(a pi) K_a can be negative; the result is NaN where it is.
+    NaN exactly for: NaN in, x < 0, v = -inf, v = x = inf, and those I_v(x) <= 0 (which
+    needs sin(-v pi) < 0, i.e. floor(-v) odd); every other input gives a number or +-inf.
 
     """ + _DTYPE + "\n" + _ACCURACY)
 
@@ -61,8 +64,9 @@ log_kv = _make_public("log_kv", _core.log_kv, """log_kv(v, x, /, out=None, **ufu
     Natural logarithm of the modified Bessel function of the second kind, log K_v(x).
 
     Domain: every real v (K_{-v} = K_v), x >= 0, in log space (no overflow or underflow).
-    Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> inf; x = inf -> -inf;
-    |v| = inf with finite x > 0 -> inf.
+    Special values: x = 0 -> inf; x = inf -> -inf; |v| = inf with finite x > 0 -> inf; a
+    value beyond the float64 range -> inf or -inf (e.g. v = 1e308, x = 1e-300).
+    NaN exactly for: NaN in, x < 0, and |v| = inf with x = inf.
 
     """ + _DTYPE + "\n" + _ACCURACY)
 
@@ -80,7 +84,9 @@ iv_ratio = _make_public("iv_ratio", _core.iv_ratio, """iv_ratio(v, x, /, out=Non
     ratios at positive orders: finite, and negative where one of I_v, I_{v-1} is negative
     (not NaN); near a zero of I_v or I_{v-1} it is as ill-conditioned as the ratio itself.
     x = 0 -> 0 (v > 0), +inf (integer v <= 0), -0 (other v < 0: the limit); x = inf -> 1;
-    NaN for NaN input, x < 0 or v = -inf.
+    +inf at integer v <= 0 where I_n/I_{n+1} ~ 2(n+1)/x exceeds the float64 range; a true
+    value below 2^-1022 is returned as a subnormal (not 0).
+    NaN exactly for: NaN in, x < 0, v = -inf, and v = x = inf.
 
     """ + _DTYPE + "\n" + _ACCURACY)
 
@@ -102,9 +108,12 @@ iv_ratio_complement = _make_public("iv_ratio_complement", _core.iv_ratio_complem
 
     For large x the ratio tends to 1 (1 - ratio ~ (v - 1/2)/x), so 1 - iv_ratio(v, x) loses
     the digits that matter; this function takes -expm1 of the log ratio of the uniform
-    expansions there instead. A few eps relative for v >= 1 (for 1/2 <= v < 1 and x up to
-    about 24 it is 1 - iv_ratio). x = 0 -> 1, x = inf -> 0. The von Mises-Fisher layer uses it
-    for 1 - A_p(kappa) at large kappa.
+    expansions there instead (Hankel's for 0 < v < 1, with the factor 2v - 1 taken out), and
+    for small r the continued fraction in double-double: a few eps relative for every real v
+    (for negative non-integer v as conditioned near the zeros of I_v, I_{v-1}). x = 0 -> 1
+    minus the ratio's limit, x = inf -> 0; -inf where the ratio is +inf.
+    NaN exactly for: NaN in, x < 0, v = -inf, and v = x = inf. The von Mises-Fisher layer
+    uses it for 1 - A_p(kappa) at large kappa.
 
     """ + _DTYPE + "\n")
 
