@@ -376,7 +376,8 @@ def test_logpdf_errors():
     with pytest.raises(ValueError, match=r"logpdf: x must be unit vectors along the last axis "
                                          r"\(\| \|\|x\|\| - 1 \| <= 1e-05\); found a norm of 2"):
         d.logpdf([[0.0, 0.0, 1.0], [2.0, 0.0, 0.0]])
-    with pytest.raises(ValueError, match=r"rvs: size must be non-negative"):
+    with pytest.raises(ValueError, match=r"rvs: size must be a non-negative integer or a "
+                                         r"tuple of non-negative integers; got -1$"):
         d.rvs(-1)
     with pytest.raises(TypeError, match="random_state must be None, an int"):
         d.rvs(2, random_state="seed")
@@ -475,6 +476,24 @@ def test_rvs_shapes():
     assert d.rvs(None).shape == (4,)
     assert d.rvs(0).shape == (0, 4)
     assert d.rvs((2, 3)).shape == (2, 3, 4)
+    assert d.rvs(np.int64(2)).shape == (2, 4)
+    assert d.rvs([2, np.int32(3)]).shape == (2, 3, 4)
+    assert d.rvs((0, 5)).shape == (0, 5, 4)
+
+
+@pytest.mark.parametrize("size,err,shown", [
+    (2.5, TypeError, "2.5 (float)"), ((2, 1.5), TypeError, "(2, 1.5) (float)"),
+    ("3", TypeError, "'3' (str)"), (True, TypeError, "True (bool)"),
+    (np.float64(2.0), TypeError, f"{np.float64(2.0)!r} (float64)"),
+    ((2, -1), ValueError, "(2, -1)"),
+])
+def test_rvs_size_must_be_integers(size, err, shown):
+    # rvs(2.5) said "'float' object is not iterable"
+    d = vmf.VonMisesFisher(np.array([0.0, 1.0, 0.0]), 1.0, seed=0)
+    with pytest.raises(err) as info:
+        d.rvs(size)
+    assert str(info.value) == ("rvs: size must be a non-negative integer or a tuple of "
+                               "non-negative integers; got " + shown)
 
 
 def test_rvs_cost_does_not_depend_on_the_blas_threads():

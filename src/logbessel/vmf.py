@@ -406,6 +406,24 @@ def _as_mu(mu):
     return xp, m
 
 
+def _size_shape(size):
+    """The shape tuple of rvs's ``size``: None, a non-negative integer (Python or NumPy), or
+    a tuple/list of them; anything else is a TypeError, a negative size a ValueError."""
+    if size is None:
+        return ()
+    what = ("rvs: size must be a non-negative integer or a tuple of non-negative integers; "
+            "got ")
+    items = (size,) if not isinstance(size, (tuple, list)) else tuple(size)
+    shape = []
+    for s in items:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"{what}{size!r} ({type(s).__name__})")
+        if s < 0:
+            raise ValueError(f"{what}{size!r}")
+        shape.append(int(s))
+    return tuple(shape)
+
+
 class VonMisesFisher:
     """The vMF distribution with mean direction mu (unit vector in R^p, p >= 2) and
     concentration kappa >= 0 (kappa = 0: uniform on the sphere).
@@ -513,14 +531,7 @@ class VonMisesFisher:
         (1994) rejection sampler otherwise (exact as rejection samplers are; p = 2
         included). O(size * p) time and memory.
         """
-        if size is None:
-            shape = ()
-        elif isinstance(size, numbers.Integral):
-            shape = (int(size),)
-        else:
-            shape = tuple(int(s) for s in size)
-        if any(s < 0 for s in shape):
-            raise ValueError(f"rvs: size must be non-negative; got {size!r}")
+        shape = _size_shape(size)
         if random_state is None:
             if self._draws is None:
                 self._draws = _Draws(self._xp, self._seed)
