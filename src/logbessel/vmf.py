@@ -65,7 +65,8 @@ def fit(X, weights=None, method="mle", *, progress=None):
     mu = S / ||S|| with S = sum_i w_i x_i (w_i = 1 without weights), rbar = ||S|| / sum w_i,
     and kappa solves A_p(kappa) = rbar:
 
-        "mle"       the exact maximum-likelihood kappa (``kappa_mle``, ~1e-12 relative)
+        "mle"       the maximum-likelihood kappa (``kappa_mle``: within 8.7e-16 relative
+                    of 403 certified roots, p from 2 to 1e7; the tests allow 2e-15)
         "banerjee"  Banerjee et al. (2005): rbar (p - rbar^2) / (1 - rbar^2)
         "sra"       Sra (2012): two Newton steps from Banerjee's value
         "tanabe"    Tanabe et al. (2007): chord of the fixed-point map between its bounds
