@@ -44,7 +44,6 @@ from . import _arrays, _vmf_fit
 from ._arrays import UNIT_NORM_TOL
 from ._vmf_core import (FIT_METHODS, kappa_mle, log_normalizer, mean_resultant_length,
                         vmf_log_normalizer as _vmf_log_normalizer)
-from .vmf_mixture import VonMisesFisherMixture
 
 __all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_METHODS",
            "VonMisesFisher", "UNIT_NORM_TOL", "VonMisesFisherMixture"]
@@ -52,7 +51,20 @@ __all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_M
 # log_normalizer, mean_resultant_length, kappa_mle and FIT_METHODS are defined in
 # _vmf_core (the elementwise functions of (p, kappa)), UNIT_NORM_TOL in _arrays, the
 # mixture in vmf_mixture; this module is the public vMF namespace on top of them (see
-# _arrays for the order of the modules).
+# _arrays for the order of the modules). The mixture samples with this module's sampler,
+# so vmf_mixture comes after this module and VonMisesFisherMixture is loaded on first use.
+
+
+def __getattr__(name):
+    if name == "VonMisesFisherMixture":
+        from .vmf_mixture import VonMisesFisherMixture
+        globals()[name] = VonMisesFisherMixture
+        return VonMisesFisherMixture
+    raise AttributeError(f"module 'logbessel.vmf' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
 
 
 # --------------------------------------------------------------------------------------
