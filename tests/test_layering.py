@@ -23,7 +23,7 @@ LAYERS = [
     ["_dispatch"],
     ["logbessel"],                  # the package __init__: the elementwise functions
     ["_vmf_core"],
-    ["_vmf_fit"],
+    ["_vmf_fit", "_vmf_stats"],
     ["vmf"],
     ["vmf_mixture"],
     ["torch", "jax", "__main__"],
