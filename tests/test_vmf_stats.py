@@ -130,6 +130,11 @@ def test_fit_result_fields():
     rw = vmf.fit(X, w, return_result=True)
     assert rw.n == pytest.approx(w.sum() ** 2 / (w ** 2).sum(), rel=1e-14)
     assert rw.kappa == vmf.fit(X, w)[1] and rw.total_weight == pytest.approx(w.sum(), rel=1e-15)
+    # nested lists work as before (fit takes what np.asarray takes)
+    rows = [[1.0, 0.0], [0.6, 0.8], [0.8, 0.6], [0.96, 0.28]]
+    rl = vmf.fit(rows, [1, 2, 1, 1], return_result=True)
+    assert rl.p == 2 and rl.kappa == vmf.fit(np.array(rows), np.array([1, 2, 1, 1.0]))[1]
+    assert vmf.rayleigh_test(rows).df == 2
     # undefined pieces are NaN, not errors
     with pytest.warns(RuntimeWarning):
         ri = vmf.fit(np.tile(mu, (3, 1)), return_result=True)

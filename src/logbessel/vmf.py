@@ -124,8 +124,15 @@ def rayleigh_test(X, weights=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # kappa = inf or undefined mu
         _, _, rbar, _ = _vmf_fit.fit(X, weights, "banerjee", None, stacklevel=3)
-    n_mean, n_var = _vmf_stats.weight_moments(weights, X.shape[0])
-    return _vmf_stats.rayleigh(X.shape[1], rbar, n_mean, n_var)
+    n, p = _shape(X)
+    n_mean, n_var = _vmf_stats.weight_moments(weights, n)
+    return _vmf_stats.rayleigh(p, rbar, n_mean, n_var)
+
+
+def _shape(X):
+    """(n, p) of X, also for nested lists (fit takes anything np.asarray takes)."""
+    n, p = X.shape if hasattr(X, "shape") else np.shape(X)
+    return int(n), int(p)
 
 
 def fit(X, weights=None, method="mle", *, progress=None, return_result=False):
@@ -170,12 +177,12 @@ def fit(X, weights=None, method="mle", *, progress=None, return_result=False):
     roughly 5% or more). Filter the category to silence it.
     """
     mu, kappa, rbar, total = _vmf_fit.fit(X, weights, method, progress, stacklevel=3)
+    n, p = _shape(X)
     if not return_result and weights is None and 0.0 < rbar < 1.0:
         # the warning needs rbar and n only; no extra pass over the data
-        _uniformity_warning(X.shape[1], kappa, rbar, float(X.shape[0]), float(X.shape[0]), 3)
+        _uniformity_warning(p, kappa, rbar, float(n), float(n), 3)
         return mu, kappa
-    p = X.shape[1]
-    n_mean, n_var = _vmf_stats.weight_moments(weights, X.shape[0])
+    n_mean, n_var = _vmf_stats.weight_moments(weights, n)
     test = _uniformity_warning(p, kappa, rbar, n_mean, n_var, 3)
     if not return_result:
         return mu, kappa
