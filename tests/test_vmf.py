@@ -204,6 +204,41 @@ def test_elementwise_errors(call, match):
         call()
 
 
+def test_keywords_in_any_order():
+    # kappa_mle(rbar, p) and log_normalizer(p, kappa) order their arguments differently:
+    # keywords work everywhere, and the positional order stays as documented
+    p, kappa, rbar = 7.0, 3.5, 0.4
+    assert vmf.log_normalizer(kappa=kappa, p=p) == vmf.log_normalizer(p, kappa)
+    assert vmf.log_normalizer(p, kappa=kappa) == vmf.log_normalizer(p, kappa)
+    assert vmf.mean_resultant_length(kappa=kappa, p=p) == vmf.mean_resultant_length(p, kappa)
+    assert vmf.kappa_mle(p=p, rbar=rbar) == vmf.kappa_mle(rbar, p)
+    assert vmf.kappa_mle(rbar, p=p) == vmf.kappa_mle(rbar, p)
+    # the positional orders are not interchangeable: the two functions invert each other
+    k = vmf.kappa_mle(rbar, p)
+    assert abs(vmf.mean_resultant_length(p, k) - rbar) < 1e-15
+    X = vmf.VonMisesFisher(mu=np.eye(3)[0], kappa=5.0, seed=0).rvs(size=50, random_state=1)
+    w = np.linspace(0.5, 1.5, 50)
+    mu1, k1 = vmf.fit(X=X, weights=w, method="banerjee")
+    mu2, k2 = vmf.fit(X, w, "banerjee")
+    assert k1 == k2 and np.array_equal(mu1, mu2)
+    d = vmf.VonMisesFisher(mu1, k1)
+    assert np.array_equal(d.logpdf(x=X), d.logpdf(X))
+
+
+@pytest.mark.parametrize("call,match", [
+    # swapped positional arguments: the message names the order and the keywords
+    (lambda: vmf.kappa_mle(10, 0.5), r"got p = 0\.5 \(the arguments are kappa_mle\(rbar, p\); "
+                                     r"keywords work too\)"),
+    (lambda: vmf.kappa_mle(10, 3), r"got rbar = 10 \(the arguments are kappa_mle\(rbar, p\)"),
+    (lambda: vmf.log_normalizer(0.5, 3), r"got p = 0\.5 \(the arguments are "
+                                         r"log_normalizer\(p, kappa\); keywords work too\)"),
+    (lambda: vmf.mean_resultant_length(1.0, 3), r"mean_resultant_length\(p, kappa\)"),
+])
+def test_argument_order_hint(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
 # --------------------------------------------------------------------------------------
 # fit
 # --------------------------------------------------------------------------------------

@@ -153,8 +153,10 @@ def test_weights_equal_repeated_rows(blobs):
     reps[:3] = 1
     init = means + 0.1 * random_directions(3, 16, rng)
     init /= np.linalg.norm(init, axis=1, keepdims=True)
-    weighted = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, reps)  # positional
+    weighted = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, None, reps)  # positional
     repeated = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(np.repeat(X, reps, axis=0))
+    keyword = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, weights=reps)
+    assert keyword.lower_bound_ == weighted.lower_bound_
     np.testing.assert_allclose(weighted.means_, repeated.means_, atol=1e-9)
     np.testing.assert_allclose(weighted.kappas_, repeated.kappas_, rtol=1e-8)
     np.testing.assert_allclose(weighted.weights_, repeated.weights_, atol=1e-10)
@@ -297,8 +299,21 @@ def test_bad_shapes_and_dtypes(small):
         VonMisesFisherMixture(1).fit(small[0])
     with pytest.raises(ValueError, match=r"X must have at least 2 columns"):
         VonMisesFisherMixture(1).fit(np.ones((5, 1)))
-    with pytest.raises(ValueError, match="X must hold real numbers"):
+    with pytest.raises(ValueError, match="Complex data not supported: X must hold real numbers"):
         VonMisesFisherMixture(1).fit(small.astype(complex))
+    with pytest.raises(ValueError, match=r"it has 1 feature\(s\) \(shape=\(5, 1\)\) while a "
+                                         r"minimum of 2 is required"):
+        VonMisesFisherMixture(1).fit(np.ones((5, 1)))
+    with pytest.raises(ValueError, match=r"shape \(4,\)\. Reshape your data: X\.reshape\(1, -1\)"):
+        VonMisesFisherMixture(1).fit(small).predict(small[0])
+    obj = small.astype(object)
+    assert VonMisesFisherMixture(1).fit(obj).n_features_in_ == 4   # numbers in an object array
+    obj[0, 0] = "x"
+    with pytest.raises(TypeError, match="X must hold real numbers; an entry of the object array"):
+        VonMisesFisherMixture(1).fit(obj)
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match=r"sparse input is not supported; pass a dense array"):
+        VonMisesFisherMixture(1).fit(sparse.csr_matrix(small))
 
 
 def test_bad_options(small):
@@ -330,6 +345,8 @@ def test_bad_weights(small):
         m.fit(small, weights=np.array([1, 1, np.nan, 1, 1, 1.0]))
     with pytest.raises(ValueError, match="^weights are all zero$"):
         m.fit(small, weights=np.zeros(6))
+    with pytest.raises(ValueError, match="as sample_weight or as weights, not both"):
+        m.fit(small, sample_weight=np.ones(6), weights=np.ones(6))
 
 
 def test_use_before_fit_and_wrong_width(small):
@@ -338,7 +355,8 @@ def test_use_before_fit_and_wrong_width(small):
         m.predict(small)
     assert issubclass(NotFittedError, ValueError)
     m.fit(small)
-    with pytest.raises(ValueError, match="X has 3 columns, but the mixture was fitted on 4"):
+    with pytest.raises(ValueError, match="X has 3 features, but VonMisesFisherMixture is "
+                                         "expecting 4 features as input"):
         m.predict(small[:, :3] / np.linalg.norm(small[:, :3], axis=1, keepdims=True))
     with pytest.raises(ValueError, match="X must have unit-norm rows"):
         m.score_samples(2 * small)

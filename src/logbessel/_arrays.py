@@ -11,12 +11,15 @@ The Python modules of the package import only from modules listed before them:
     logbessel          the package: the elementwise Bessel functions
     _vmf_core          vMF functions of (p, kappa): log C_p, A_p, kappa from rbar
     _vmf_fit           fit of one vMF distribution to data (NumPy, CuPy, Dask)
-    vmf_mixture        mixtures of vMF distributions fitted by EM
+    _vmf_stats         standard errors, A_p', the Rayleigh test (beside _vmf_fit)
     vmf                the vMF distribution (sampling, entropy) and the public vMF namespace
+    vmf_mixture        mixtures of vMF distributions fitted by EM (they sample with vmf's
+                       sampler; vmf loads the mixture lazily, on first use)
     torch, jax, __main__   framework adapters and the command line
 
-(tests/test_layering.py checks it.) The one reference the other way is the package's
-lazy ``logbessel.vmf`` attribute, which imports the submodule on first access.
+(tests/test_layering.py checks it.) The two references the other way are lazy: the
+package's ``logbessel.vmf`` attribute and vmf's ``VonMisesFisherMixture``, each imported
+on first access.
 """
 from __future__ import annotations
 
@@ -114,9 +117,42 @@ def unit_tol(dtype) -> float:
     return UNIT_NORM_TOL.get(np.dtype(dtype), 1e-5)
 
 
+def is_sparse(obj) -> bool:
+    """True for a scipy.sparse matrix or array, recognised by its type's module."""
+    return type(obj).__module__.startswith("scipy.sparse")
+
+
+def check_dense(X, name="X"):
+    """TypeError for a sparse matrix (the fits and the mixture need dense rows)."""
+    if is_sparse(X):
+        raise TypeError(f"{name}: sparse input is not supported; pass a dense array "
+                        f"({name}.toarray())")
+
+
+def _real_dtype(X, xp, name):
+    """X with a real dtype: object arrays of numbers become float64; complex, strings and
+    other kinds raise ValueError."""
+    kind = X.dtype.kind
+    if kind == "O":
+        try:
+            return X.astype(xp.float64)
+        except (TypeError, ValueError) as e:
+            # TypeError, as NumPy's own conversion raises (scikit-learn expects it)
+            raise TypeError(f"{name} must hold real numbers; an entry of the object array "
+                            f"is not one ({e})") from None
+    if kind == "c":
+        raise ValueError(f"Complex data not supported: {name} must hold real numbers, got "
+                         f"dtype {X.dtype}")
+    if kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    return X
+
+
 def check_matrix(X, *, name="X"):
     """Validate the shape and dtype of a matrix of unit rows; returns it as a float array
-    of the same kind (NumPy, CuPy, or Dask with all columns in one chunk)."""
+    of the same kind (NumPy, CuPy, or Dask with all columns in one chunk). Object arrays
+    of numbers are converted to float64; sparse matrices raise TypeError."""
+    check_dense(X, name)
     if is_dask(X):
         if X.ndim != 2:
             raise ValueError(f"{name} must be a 2-D array of unit row vectors, got a "
@@ -124,8 +160,7 @@ def check_matrix(X, *, name="X"):
         if any(math.isnan(c) for c in X.chunks[0]):
             raise ValueError(f"{name}: dask array with unknown chunk sizes; call "
                              f"{name}.compute_chunk_sizes() first")
-        if X.dtype.kind not in "fiub":
-            raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
+        X = _real_dtype(X, np, name)
         if X.dtype.kind != "f":
             X = X.astype(np.float64)
         if len(X.chunks[1]) > 1:
@@ -134,10 +169,11 @@ def check_matrix(X, *, name="X"):
     xp = namespace(X)
     X = xp.asarray(X)
     if X.ndim != 2:
+        hint = (f". Reshape your data: {name}.reshape(1, -1) for a single row"
+                if X.ndim == 1 else "")
         raise ValueError(f"{name} must be a 2-D array of unit row vectors (n_samples, "
-                         f"n_features), got an array of shape {X.shape}")
-    if X.dtype.kind not in "fiub":
-        raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
+                         f"n_features), got an array of shape {X.shape}{hint}")
+    X = _real_dtype(X, xp, name)
     if X.dtype.kind != "f" or X.dtype.itemsize < 4:
         X = X.astype(xp.float64)
     return X

@@ -68,11 +68,23 @@ def _first_bad(xp, values, bad):
     return float(v.ravel()[0])
 
 
+#: The argument order of each public function of (p, kappa) or (rbar, p), quoted in the
+#: error messages: the orders differ, and keywords work for all of them.
+_SIGNATURES = {"log_normalizer": "log_normalizer(p, kappa)",
+               "mean_resultant_length": "mean_resultant_length(p, kappa)",
+               "kappa_mle": "kappa_mle(rbar, p)"}
+
+
+def _order_hint(where):
+    sig = _SIGNATURES.get(where)
+    return "" if sig is None else f" (the arguments are {sig}; keywords work too)"
+
+
 def _check_dimension(xp, p, where):
     bad = p < 2
     if bool(xp.any(bad)):
         raise ValueError(f"{where}: p (the dimension of the ambient space R^p) must be "
-                         f">= 2; got p = {_first_bad(xp, p, bad):g}")
+                         f">= 2; got p = {_first_bad(xp, p, bad):g}{_order_hint(where)}")
 
 
 # --------------------------------------------------------------------------------------
@@ -87,7 +99,8 @@ def _elementwise_p_kappa(name, f, p, kappa):
     (p_, k_), scalar = _floats(xp, p, kappa)
     _check_dimension(xp, p_, name)
     if bool(xp.any(k_ < 0)):
-        raise ValueError(f"{name}: kappa must be >= 0; got kappa = {_first_bad(xp, k_, k_ < 0):g}")
+        raise ValueError(f"{name}: kappa must be >= 0; got kappa = {_first_bad(xp, k_, k_ < 0):g}"
+                         f"{_order_hint(name)}")
     return _finish(xp, f(p_, k_), scalar, dtype)
 
 
@@ -230,7 +243,7 @@ def kappa_mle(rbar, p):
     bad = (r_ < 0) | (r_ > 1)
     if bool(xp.any(bad)):
         raise ValueError(f"kappa_mle: rbar must lie in [0, 1]; got rbar = "
-                         f"{_first_bad(xp, r_, bad):g}")
+                         f"{_first_bad(xp, r_, bad):g}{_order_hint('kappa_mle')}")
     shape = r_.shape
     r1, p1 = r_.ravel(), p_.ravel()
     out = xp.full(r1.shape, xp.nan)

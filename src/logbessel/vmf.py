@@ -13,6 +13,8 @@ Public API (the names of ``scipy.stats.vonmises_fisher`` where they overlap):
     mean_resultant_length(p, kappa)     A_p(kappa) = I_{p/2}(kappa) / I_{p/2-1}(kappa)
     kappa_mle(rbar, p)                  the root kappa of A_p(kappa) = rbar, elementwise
     fit(X, weights=None, method="mle")  -> (mu, kappa) from rows of unit vectors
+    fit(X, return_result=True)          -> FitResult: also standard errors, log-likelihood
+    rayleigh_test(X, weights=None)      -> RayleighResult: test of uniformity
     VonMisesFisher(mu, kappa, seed=None)
         .logpdf(x) .pdf(x) .rvs(size=1, random_state=None) .entropy() .mean()
 
@@ -35,31 +37,105 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
 from . import iv_ratio as _iv_ratio
 from . import iv_ratio_complement as _iv_ratio_complement
-from . import _arrays, _vmf_fit
+from . import _arrays, _vmf_fit, _vmf_stats
 from ._arrays import UNIT_NORM_TOL
 from ._vmf_core import (FIT_METHODS, kappa_mle, log_normalizer, mean_resultant_length,
                         vmf_log_normalizer as _vmf_log_normalizer)
-from .vmf_mixture import VonMisesFisherMixture
+
+from ._vmf_stats import FitResult, RayleighResult
 
 __all__ = ["log_normalizer", "mean_resultant_length", "kappa_mle", "fit", "FIT_METHODS",
-           "VonMisesFisher", "UNIT_NORM_TOL", "VonMisesFisherMixture"]
+           "VonMisesFisher", "UNIT_NORM_TOL", "VonMisesFisherMixture", "rayleigh_test",
+           "FitResult", "RayleighResult", "UniformityWarning"]
 
 # log_normalizer, mean_resultant_length, kappa_mle and FIT_METHODS are defined in
 # _vmf_core (the elementwise functions of (p, kappa)), UNIT_NORM_TOL in _arrays, the
 # mixture in vmf_mixture; this module is the public vMF namespace on top of them (see
-# _arrays for the order of the modules).
+# _arrays for the order of the modules). The mixture samples with this module's sampler,
+# so vmf_mixture comes after this module and VonMisesFisherMixture is loaded on first use.
+
+
+def __getattr__(name):
+    if name == "VonMisesFisherMixture":
+        from .vmf_mixture import VonMisesFisherMixture
+        globals()[name] = VonMisesFisherMixture
+        return VonMisesFisherMixture
+    raise AttributeError(f"module 'logbessel.vmf' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
 
 
 # --------------------------------------------------------------------------------------
 # fit
 # --------------------------------------------------------------------------------------
 
-def fit(X, weights=None, method="mle", *, progress=None):
+class UniformityWarning(UserWarning):
+    """``fit``: the rows look uniform on the sphere, or too few for the dimension, so
+    kappa is mostly the upward bias of the MLE (see ``fit``)."""
+
+
+# fit warns when the Rayleigh test's p-value exceeds this, or when more than this share
+# of rbar^2 is expected from sampling noise alone (see fit's docstring)
+UNIFORM_PVALUE = 0.05
+NOISE_SHARE = 0.1
+
+
+def _uniformity_warning(p, kappa, rbar, n_mean, n_var, stacklevel):
+    """The UniformityWarning of fit, if any, and the Rayleigh test."""
+    test = _vmf_stats.rayleigh(p, rbar, n_mean, n_var)
+    if not (0.0 < rbar < 1.0) or n_var <= 1.0:
+        return test
+    share = (1.0 - rbar * rbar) / (n_mean * rbar * rbar)
+    if test.pvalue > UNIFORM_PVALUE:
+        warnings.warn(f"fit: the rows are consistent with the uniform distribution on the "
+                      f"sphere (Rayleigh test p-value {test.pvalue:.3g} > {UNIFORM_PVALUE}; "
+                      f"vmf.rayleigh_test): mu is then arbitrary and kappa = {kappa:.6g} "
+                      f"comes from sampling noise (n = {n_mean:.6g} rows, p = {p})",
+                      UniformityWarning, stacklevel=stacklevel)
+    elif share > NOISE_SHARE:
+        warnings.warn(f"fit: few rows for the dimension (n = {n_mean:.6g}, p = {p}): about "
+                      f"{100 * share:.3g}% of rbar^2 is expected from sampling noise "
+                      f"(E[rbar^2] = A^2 + (1 - A^2)/n), so kappa = {kappa:.6g} is biased "
+                      f"upward", UniformityWarning, stacklevel=stacklevel)
+    return test
+
+
+def rayleigh_test(X, weights=None):
+    """The Rayleigh test of uniformity on the sphere S^{p-1} for the rows of X (unit
+    vectors, as for ``fit``; NumPy, CuPy or Dask): a ``RayleighResult`` with the statistic
+    T = p n rbar^2 and its p-value (small: the rows have a preferred direction).
+
+    Under uniformity E[T] = p and Var[T] = 2 p (1 - 1/n) exactly; T is referred to chi^2_p
+    after matching that variance, which covers both n -> infinity (chi^2_p, Mardia and Jupp
+    2000, sec. 10.4.1) and p -> infinity (the normal limit of Cutting, Paindaveine and
+    Verdebout 2017), e.g. p = 100000 with n = 50; details and simulated sizes in
+    ``logbessel._vmf_stats.rayleigh``. With weights, T = p ||sum w_i x_i||^2 / sum w_i^2 (the
+    rows independent, the weights fixed factors: integer weights are not repeated rows).
+    SciPy's chi-squared tail is used when SciPy is installed, else our own.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # kappa = inf or undefined mu
+        _, _, rbar, _ = _vmf_fit.fit(X, weights, "banerjee", None, stacklevel=3)
+    n, p = _shape(X)
+    n_mean, n_var = _vmf_stats.weight_moments(weights, n)
+    return _vmf_stats.rayleigh(p, rbar, n_mean, n_var)
+
+
+def _shape(X):
+    """(n, p) of X, also for nested lists (fit takes anything np.asarray takes)."""
+    n, p = X.shape if hasattr(X, "shape") else np.shape(X)
+    return int(n), int(p)
+
+
+def fit(X, weights=None, method="mle", *, progress=None, return_result=False):
     """Fit a vMF distribution to the rows of X (unit vectors in R^p): returns (mu, kappa).
 
     mu = S / ||S|| with S = sum_i w_i x_i (w_i = 1 without weights), rbar = ||S|| / sum w_i,
@@ -85,9 +161,40 @@ def fit(X, weights=None, method="mle", *, progress=None):
     Cost: one pass over X (the unit-norm check and the sum share it, block by block),
     then a few evaluations of A_p. Works on memory-mapped arrays (np.load(mmap_mode="r"));
     a dask.array X is read once, as by ``logbessel.vmf_mixture.fit_dask``.
+
+    return_result=True returns a ``FitResult`` instead: mu, kappa, their standard errors
+    (se_kappa = 1/sqrt(n A_p'(kappa)), se_mu = 1/sqrt(n kappa A_p(kappa)) radians per
+    direction; ``kappa_interval()``, ``mu_cone()``), n, p, method, the log-likelihood,
+    rbar and the Rayleigh test (see ``logbessel._vmf_stats`` for the formulas).
+
+    Few rows in high dimension: since E[rbar^2] = A_p(kappa)^2 + (1 - A_p(kappa)^2) / n for
+    n independent rows, rbar overestimates A_p(kappa) and the MLE of kappa is biased
+    upward, badly when n rbar^2 is not large: uniform rows (kappa = 0) at p = 100000,
+    n = 50 give rbar ~ 1/sqrt(50) and kappa ~ 14000. No correction is applied (we know
+    of no published one for general p). fit warns (``UniformityWarning``, a UserWarning)
+    when the Rayleigh test finds the rows consistent with uniformity (p-value >
+    ``UNIFORM_PVALUE`` = 0.05), or else when more than ``NOISE_SHARE`` = 10% of rbar^2 is
+    expected from noise, (1 - rbar^2) / (n rbar^2) > 0.1 (kappa then biased up by
+    roughly 5% or more). Filter the category to silence it.
     """
-    mu, kappa, _, _ = _vmf_fit.fit(X, weights, method, progress, stacklevel=3)
-    return mu, kappa
+    mu, kappa, rbar, total = _vmf_fit.fit(X, weights, method, progress, stacklevel=3)
+    n, p = _shape(X)
+    if not return_result and weights is None and 0.0 < rbar < 1.0:
+        # the warning needs rbar and n only; no extra pass over the data
+        _uniformity_warning(p, kappa, rbar, float(n), float(n), 3)
+        return mu, kappa
+    n_mean, n_var = _vmf_stats.weight_moments(weights, n)
+    test = _uniformity_warning(p, kappa, rbar, n_mean, n_var, 3)
+    if not return_result:
+        return mu, kappa
+    se_kappa, se_mu = _vmf_stats.standard_errors(p, kappa, n_mean)
+    if math.isinf(kappa):
+        loglik = math.inf
+    else:
+        loglik = total * (float(log_normalizer(p, kappa)) + kappa * rbar)
+    return FitResult(mu=mu, kappa=kappa, se_kappa=se_kappa, se_mu=se_mu, n=n_mean, p=int(p),
+                     method=method, loglik=loglik, rbar=rbar, total_weight=total,
+                     rayleigh=test)
 
 
 # --------------------------------------------------------------------------------------

@@ -38,11 +38,23 @@ import warnings
 import numpy as np
 
 from ._arrays import (check_matrix, check_values, check_weights, compute, dask_array, is_cupy,
-                      is_dask, namespace, to_host)
+                      is_dask, namespace, row_sq_norms, to_host)
 from ._vmf_core import kappa_mle, log_normalizer
 from ._vmf_fit import fit_dask
+from .vmf import _Draws, _sample
 
-__all__ = ["VonMisesFisherMixture", "fit_dask", "ConvergenceWarning", "NotFittedError"]
+__all__ = ["VonMisesFisherMixture", "fit_dask", "ConvergenceWarning", "NotFittedError",
+           "SKLEARN_EXPECTED_FAILED_CHECKS"]
+
+#: The checks of ``sklearn.utils.estimator_checks.check_estimator`` that
+#: ``VonMisesFisherMixture(normalize=True)`` fails, and why (for its
+#: ``expected_failed_checks``); every other check passes (scikit-learn 1.9). With the
+#: default normalize=False, the checks that fit on rows not of unit length fail too: the
+#: rows must be points on the sphere.
+SKLEARN_EXPECTED_FAILED_CHECKS = {
+    "check_estimators_dtypes": "its integer test data has a row of zeros, which has no "
+                               "direction on the sphere (a ValueError here)",
+}
 
 
 class ConvergenceWarning(UserWarning):
@@ -51,7 +63,26 @@ class ConvergenceWarning(UserWarning):
 
 class NotFittedError(ValueError, AttributeError):
     """The estimator is used before `fit` (the scikit-learn convention: both a
-    ValueError and an AttributeError)."""
+    ValueError and an AttributeError). When scikit-learn is loaded, the error raised is
+    also an instance of ``sklearn.exceptions.NotFittedError`` (see ``_not_fitted``)."""
+
+
+_not_fitted_classes = {}
+
+
+def _not_fitted(message):
+    """A NotFittedError; while scikit-learn is imported (in sys.modules, never imported
+    here), an instance of a subclass of both ours and scikit-learn's NotFittedError, so
+    that ``except sklearn.exceptions.NotFittedError`` catches it as well."""
+    sk = sys.modules.get("sklearn.exceptions")
+    base = getattr(sk, "NotFittedError", None)
+    if base is None or not isinstance(base, type):
+        return NotFittedError(message)
+    cls = _not_fitted_classes.get(base)
+    if cls is None:
+        cls = type("NotFittedError", (NotFittedError, base), {"__module__": __name__})
+        _not_fitted_classes[base] = cls
+    return cls(message)
 
 
 # Concentrations come from kappa_mle(rbar, p), which is infinite at rbar = 1 (a component
@@ -335,9 +366,23 @@ class VonMisesFisherMixture:
     tol : float
         Stop when |change of the mean log-likelihood| <= tol * max(1, |mean log-likelihood|).
     random_state : None, int or numpy Generator / RandomState
+        Seeds the initialisation (and ``sample``).
     verbose : int
         0 silent; 1 one line per iteration (progress bar over max_iter, mean
         log-likelihood, change); 2 also Dask's progress bar for each pass.
+    normalize : bool
+        False (default): the rows of X must be unit vectors (a ValueError otherwise).
+        True: every row is divided by its length first, in fit and in every method
+        that takes X (a row of zeros is then a ValueError), like putting
+        ``sklearn.preprocessing.Normalizer()`` in front of the mixture.
+
+    scikit-learn: the estimator follows its conventions (``get_params``/``set_params``,
+    ``clone``, ``fit(X, y=None, sample_weight=None)``, ``score``, the estimator tags, a
+    ``NotFittedError`` before fit), so ``GridSearchCV``, ``cross_val_score`` and
+    ``Pipeline`` work, and it passes ``sklearn.utils.estimator_checks.check_estimator``
+    with ``normalize=True`` except for the checks listed in ``SKLEARN_EXPECTED_FAILED_CHECKS``.
+    scikit-learn is never imported by this module (``__sklearn_tags__`` imports it when
+    scikit-learn itself asks for the tags).
 
     Attributes (after fit; arrays in the data's namespace, numpy for Dask input)
     ----------
@@ -351,10 +396,10 @@ class VonMisesFisherMixture:
     """
 
     _param_names = ("n_components", "method", "init", "n_init", "max_iter", "tol",
-                    "random_state", "verbose")
+                    "random_state", "verbose", "normalize")
 
     def __init__(self, n_components=1, *, method="soft", init="kmeans++", n_init=1,
-                 max_iter=100, tol=1e-6, random_state=None, verbose=0):
+                 max_iter=100, tol=1e-6, random_state=None, verbose=0, normalize=False):
         self.n_components = n_components
         self.method = method
         self.init = init
@@ -363,6 +408,7 @@ class VonMisesFisherMixture:
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
+        self.normalize = normalize
 
     # scikit-learn conventions ------------------------------------------------------------
     def get_params(self, deep=True):
@@ -379,6 +425,18 @@ class VonMisesFisherMixture:
     def __repr__(self):
         args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._param_names)
         return f"VonMisesFisherMixture({args})"
+
+    def __sklearn_tags__(self):
+        """The estimator tags of scikit-learn >= 1.6: a density estimator (like
+        GaussianMixture) of dense, finite, real data; y is not used. scikit-learn is
+        imported here, when it asks for the tags, not when logbessel is imported."""
+        from sklearn.utils import InputTags, Tags, TargetTags
+        return Tags(estimator_type="density_estimator",
+                    target_tags=TargetTags(required=False),
+                    input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False))
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "means_")
 
     # fitting -----------------------------------------------------------------------------
     def _check_params(self, n):
@@ -401,20 +459,28 @@ class VonMisesFisherMixture:
             raise ValueError(f"init must be 'kmeans++', 'random' or an array of shape "
                              f"(n_components, n_features), got {self.init!r}")
 
-    def fit(self, X, weights=None, y=None):
+    def fit(self, X, y=None, sample_weight=None, *, weights=None):
         """Fit the mixture to the unit rows of X (NumPy, CuPy or Dask), optionally with
         non-negative per-row weights (NumPy, CuPy or Dask, one per row). Returns self.
 
-        `weights` is the second positional argument, as in ``logbessel.vmf.fit``; `y` is
-        accepted and ignored (scikit-learn's unsupervised convention)."""
+        scikit-learn's signature: `y` is accepted and ignored, the weights are
+        `sample_weight` (or the keyword `weights`, as in ``logbessel.vmf.fit``; not both).
+        Integer weights act as repeated rows."""
+        if weights is not None:
+            if sample_weight is not None:
+                raise ValueError("give the row weights as sample_weight or as weights, "
+                                 "not both")
+            sample_weight = weights
         X = check_matrix(X)
         n, p = X.shape
         self._check_params(n)
         if p < 2:
-            raise ValueError(f"X must have at least 2 columns (points on S^(p-1), p >= 2), "
-                             f"got {p}")
+            raise ValueError(f"X must have at least 2 columns (points on S^(p-1), p >= 2): "
+                             f"it has {p} feature(s) (shape={tuple(X.shape)}) while a "
+                             f"minimum of 2 is required.")
+        X = self._rows(X)
         check_values(X)
-        w, _ = check_weights(weights, X)
+        w, _ = check_weights(sample_weight, X)
         positive = X.shape[0] if w is None else _count_positive(w)
         if positive < self.n_components:
             raise ValueError(f"n_components={self.n_components} must be <= the number of rows "
@@ -479,9 +545,9 @@ class VonMisesFisherMixture:
         say.finish(converged, it)
         return params, ll, it, converged, change
 
-    def fit_predict(self, X, weights=None, y=None):
-        """fit(X, weights), then predict(X)."""
-        return self.fit(X, weights=weights).predict(X)
+    def fit_predict(self, X, y=None, sample_weight=None, *, weights=None):
+        """fit(X, sample_weight=...), then predict(X)."""
+        return self.fit(X, sample_weight=sample_weight, weights=weights).predict(X)
 
     def _seeds(self, data, rng):
         xp, k, n, p = data.xp, self.n_components, data.n, data.p
@@ -545,15 +611,34 @@ class VonMisesFisherMixture:
     # using a fitted model ---------------------------------------------------------------
     def _check_fitted(self):
         if not hasattr(self, "means_"):
-            raise NotFittedError("this VonMisesFisherMixture is not fitted yet; call fit(X) "
-                                 "first")
+            raise _not_fitted("this VonMisesFisherMixture is not fitted yet; call fit(X) "
+                              "first")
+
+    def _rows(self, X):
+        """X as given (normalize=False) or with every row divided by its length."""
+        if not self.normalize:
+            return X
+        if is_dask(X):
+            da = dask_array()
+            norms = da.sqrt((X.astype(np.float64) ** 2).sum(axis=1))
+            # a zero row stays zero and fails the unit-norm check
+            return (X / da.where(norms > 0, norms, 1.0)[:, None]).astype(X.dtype)
+        xp = namespace(X)
+        norms = xp.sqrt(row_sq_norms(xp, X.astype(xp.float64, copy=False)))
+        zero = norms == 0
+        if bool(xp.any(zero)):
+            raise ValueError(f"X: row {int(xp.argmax(zero))} is zero and has no direction "
+                             f"(normalize=True divides every row by its length)")
+        return (X / norms[:, None]).astype(X.dtype, copy=False)
 
     def _prepare(self, X):
         self._check_fitted()
         X = check_matrix(X)
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} columns, but the mixture was fitted on "
-                             f"{self.n_features_in_}")
+            raise ValueError(f"X has {X.shape[1]} features, but VonMisesFisherMixture is "
+                             f"expecting {self.n_features_in_} features as input (the "
+                             f"length of the rows it was fitted on)")
+        X = self._rows(X)
         if not is_dask(X):
             check_values(X)  # Dask input stays lazy: not checked here
         return X
@@ -608,6 +693,31 @@ class VonMisesFisherMixture:
         if is_dask(s):
             (s,) = compute(s.mean())
         return float(s.mean())
+
+    def sample(self, n_samples=1):
+        """Draw n_samples points from the fitted mixture: (X, labels), X of shape
+        (n_samples, p) with unit rows, labels the component of each row (as
+        ``sklearn.mixture.GaussianMixture.sample``: the counts per component are
+        multinomial with the fitted weights, the rows come grouped by component).
+
+        The draws are seeded by `random_state` (an int gives the same sample each call);
+        each component is sampled exactly (Wood 1994; inverse CDF for p = 3), as by
+        ``logbessel.vmf.VonMisesFisher.rvs``. Arrays in the namespace of ``means_``."""
+        self._check_fitted()
+        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
+                or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        rng = _rng(self.random_state)
+        weights = to_host(self.weights_).astype(np.float64)
+        counts = rng.multinomial(int(n_samples), weights / weights.sum())
+        kappa = to_host(self.kappas_).astype(np.float64)
+        means = self.means_
+        xp = namespace(means)
+        draws = _Draws(xp, rng if xp is np else int(rng.integers(0, 2**63 - 1)))
+        parts = [_sample(xp.asarray(means[j], dtype=xp.float64), float(kappa[j]), int(c),
+                         draws) for j, c in enumerate(counts)]
+        labels = xp.repeat(xp.arange(len(counts)), xp.asarray(counts))
+        return xp.concatenate(parts), labels
 
     def _n_parameters(self):
         k, p = self.n_components, self.n_features_in_
