@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import array
-import inspect
 import json
 import math
 import re
@@ -468,24 +467,19 @@ def _fields(obj):
 
 
 def _statistics(X, weights, method):
-    """Standard errors and the test of uniformity, where this version of ``logbessel.vmf``
-    offers them (``vmf.fit(..., return_result=True)``, ``vmf.rayleigh_test``): a dict with
-    "fit" (the result's fields other than mu and kappa) and "uniformity_test", or without
-    the keys whose function is not there. Each reads X once more."""
+    """Standard errors and the Rayleigh test of uniformity (weighted rows included), from
+    ``vmf.fit(..., return_result=True)``, which reads X once more: a dict with "fit" (the
+    result's fields other than mu, kappa and the test) and "uniformity_test"."""
     from logbessel import vmf
-    stats = {}
     try:
-        takes_result = "return_result" in inspect.signature(vmf.fit).parameters
-    except (TypeError, ValueError):
-        takes_result = False
-    try:
-        if takes_result:
-            res = vmf.fit(X, weights=weights, method=method, return_result=True)
-            stats["fit"] = {k: v for k, v in _fields(res).items() if k not in ("mu", "kappa")}
-        if hasattr(vmf, "rayleigh_test") and weights is None:
-            stats["uniformity_test"] = {"test": "Rayleigh", **_fields(vmf.rayleigh_test(X))}
+        res = vmf.fit(X, weights=weights, method=method, return_result=True)
     except (ValueError, ArithmeticError) as exc:     # the fit itself stands: say so, go on
         warnings.warn(f"standard errors / uniformity test not computed: {exc}")
+        return {}
+    skip = ("mu", "kappa", "rayleigh")
+    stats = {"fit": {k: v for k, v in _fields(res).items() if k not in skip}}
+    if res.rayleigh is not None:
+        stats["uniformity_test"] = {"test": "Rayleigh", **_fields(res.rayleigh)}
     return stats
 
 
