@@ -333,3 +333,134 @@ def test_weights_file_with_header_and_overflowing_sum(tmp_path, capsys, sample):
     wpath.write_text("1\n" * (sample.shape[0] - 1) + "-1\n")
     code, _, err = _fit_file(capsys, path, "--weights", str(wpath))
     assert code == 2 and "weights must be finite and >= 0; weights[299] = -1" in err
+
+
+# -- --version, --output, options that do not apply, like-with-like comparison ------------
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"logbessel {lb.__version__}\n"
+
+
+def _strict_json(path):
+    import json
+
+    def no_constant(name):
+        raise AssertionError(f"not strict JSON: {name}")
+    return json.loads(path.read_text(), parse_constant=no_constant)
+
+
+def test_fit_output_json_has_all_of_mu(tmp_path, capsys, sample):
+    path = tmp_path / "x.npy"
+    np.save(path, sample)
+    out_path = tmp_path / "fit.json"
+    code, out, _ = _run(capsys, ["fit", str(path), "--output", str(out_path), "--quiet",
+                                 "--no-scipy"])
+    assert code == 0 and f"saved:  {out_path}" in out
+    res = _strict_json(out_path)
+    mu, kappa = vmf.fit(sample)
+    assert np.array_equal(np.array(res["mu"]), mu)            # every component, every bit
+    assert res["kappa"] == kappa and res["n"] == 300 and res["p"] == 40
+    assert res["method"] == "mle" and res["logbessel_version"] == lb.__version__
+    assert res["rbar"] == pytest.approx(np.linalg.norm(sample.sum(axis=0)) / 300, rel=1e-14)
+    # the log-likelihood is the sum of logpdf over all rows (computed another way here)
+    ll = float(np.sum(vmf.VonMisesFisher(mu, kappa).logpdf(sample)))
+    assert res["log_likelihood"] == pytest.approx(ll, rel=1e-12)
+    assert res["warnings"] == [] and res["data"] == str(path)
+    assert "uniformity_test" in res and "se_kappa" in res["fit"]
+    # the terminal keeps a 5-component summary of mu
+    assert re.search(r"^mu:\s+\[([^\]]*)\]", out, re.M).group(1).count(",") == 5
+
+
+def test_fit_output_writes_inf_as_a_string(tmp_path, capsys):
+    path = tmp_path / "same.csv"
+    np.savetxt(path, np.tile([0.6, 0.8, 0.0], (4, 1)), delimiter=",")
+    out_path = tmp_path / "r.json"
+    code, out, _ = _run(capsys, ["fit", str(path), "--quiet", "--no-scipy", "--output",
+                                 str(out_path)])
+    assert code == 0
+    res = _strict_json(out_path)
+    assert res["kappa"] == "inf" and res["log_likelihood"] == "inf"
+    assert res["mu"] == [0.6, 0.8, 0.0] and len(res["warnings"]) == 1
+
+
+def test_fit_output_includes_the_statistics(tmp_path, capsys, sample, monkeypatch):
+    # standard errors and the Rayleigh test (vmf.fit(..., return_result=True)) go into the
+    # JSON and the summary
+    path = tmp_path / "x.npy"
+    np.save(path, sample)
+    out_path = tmp_path / "fit.json"
+    code, out, _ = _run(capsys, ["fit", str(path), "--output", str(out_path), "--quiet",
+                                 "--no-scipy"])
+    assert code == 0
+    res = _strict_json(out_path)
+    ref = vmf.fit(sample, return_result=True)
+    assert res["fit"]["se_kappa"] == ref.se_kappa and res["fit"]["se_mu"] == ref.se_mu
+    assert "rayleigh" not in res["fit"]
+    assert res["uniformity_test"]["test"] == "Rayleigh"
+    assert res["uniformity_test"]["statistic"] == ref.rayleigh.statistic
+    assert res["uniformity_test"]["pvalue"] == ref.rayleigh.pvalue
+    assert f"se_kappa = {ref.se_kappa:g}" in out
+    assert "uniformity (Rayleigh test): statistic = " in out
+
+    real_fit = vmf.fit
+
+    def broken(X, *args, return_result=False, **kw):
+        if return_result:
+            raise ValueError("needs n >= 2")
+        return real_fit(X, *args, **kw)
+    monkeypatch.setattr(vmf, "fit", broken)
+    code, out, _ = _run(capsys, ["fit", str(path), "--quiet", "--no-scipy"])
+    assert code == 0 and _kappa_of(out) == real_fit(sample)[1]
+    assert "warning: standard errors / uniformity test not computed: needs n >= 2" in out
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["@F", "--p", "5"], "--p applies only to the built-in example (without FILE), not to @F"),
+    (["@F", "--n", "10", "--kappa", "3"], "--n and --kappa apply only to the built-in example"),
+    (["@F", "--seed", "0"], "--seed applies only to the built-in example"),
+    (["@F", "--delimiter", ","], "--delimiter applies only to a text FILE (.csv, .txt), not "
+                                 "to @F"),
+    (["--skiprows", "1"], "--skiprows applies only to a text FILE (.csv, .txt); without FILE"),
+    (["@F", "--output", "@D/r.json"], "--output @D/r.json: the folder"),
+])
+def test_options_that_do_not_apply_are_errors(tmp_path, capsys, sample, args, msg):
+    # `--p 5` with a FILE was silently ignored
+    path = tmp_path / "x.npy"
+    np.save(path, sample)
+
+    def fill(text):
+        return text.replace("@F", str(path)).replace("@D", str(tmp_path / "missing"))
+    code, out, err = _run(capsys, ["fit"] + [fill(a) for a in args])
+    assert code == 2 and out == ""
+    assert err.startswith("logbessel: error: ") and err.count("\n") == 1
+    assert fill(msg) in err
+
+
+def test_text_options_still_work_with_a_text_file(tmp_path, capsys, sample):
+    f = tmp_path / "x.txt"
+    np.savetxt(f, sample, delimiter=";", header="title line", fmt="%.17g")
+    code, out, _ = _run(capsys, ["fit", str(f), "--delimiter", ";", "--skiprows", "1",
+                                 "--quiet", "--no-scipy"])
+    assert code == 0 and _kappa_of(out) == pytest.approx(vmf.fit(sample)[1], rel=1e-14)
+
+
+@pytest.mark.skipif(not HAVE_SCIPY, reason="needs SciPy (the comparison with it)")
+def test_scipy_loglik_is_over_the_same_rows(tmp_path, capsys):
+    # SciPy's logpdf was summed over the first 1000 rows beside our sum over all rows
+    # (digits: 73277.29 beside 40779.16); both are over all rows now and agree
+    X = vmf.VonMisesFisher(np.eye(12)[0], 30.0).rvs(1500, random_state=5)
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    code, out, _ = _run(capsys, ["fit", str(path), "--quiet"])
+    assert code == 0
+    ours = float(re.search(r"^log-likelihood: (\S+)  \(sum of log f\(x_i\) over all 1500 "
+                           r"rows at this mu, kappa\)$", out, re.M).group(1))
+    assert "over the same 1500 rows as ours" in out
+    by_lb = float(re.search(r"computed by logbessel:\s+(\S+)", out).group(1))
+    by_scipy = float(re.search(r"SciPy's own logpdf, summed:\s+(\S+)", out).group(1))
+    ll = float(np.sum(vmf.VonMisesFisher(*vmf.fit(X)).logpdf(X)))
+    assert ours == pytest.approx(ll, rel=1e-9)
+    assert by_scipy == pytest.approx(by_lb, rel=1e-9) and by_lb == pytest.approx(ours, rel=1e-9)

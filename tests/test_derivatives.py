@@ -14,13 +14,15 @@ logarithmic derivative is ill-conditioned and only the rows of the table are ass
 """
 from __future__ import annotations
 
+import csv
 import math
+import time
 
 import numpy as np
 import pytest
 
 import logbessel as lb
-from refdata import EPS64, load, log_error
+from refdata import EPS64, REF_DIR, load, log_error
 
 DX_FUNCS = {"dlog_iv_dx": lb.log_iv_dx, "dlog_kv_dx": lb.log_kv_dx}
 DV_FUNCS = {"dlog_iv_dv": lb.log_iv_dv, "dlog_kv_dv": lb.log_kv_dv}
@@ -192,3 +194,168 @@ def test_ufunc_semantics(f):
     big = f(v, x)
     small = np.array([f(a, b) for a, b in zip(v[:50], x[:50])])
     np.testing.assert_array_equal(big[:50], small)
+
+
+# ------------------------------------------------------------------------------------------
+# Edge classes (issue 13): subnormal x, tiny orders, negative integer orders where the value
+# overflows, negative non-integer orders up to 1e8, the top of the range. Certified table
+# tests/reference/dlog_edge.csv (generate_derivatives.py dlog_edge); ref_hi = +-inf where
+# the true value is certified beyond DBL_MAX, nan where I_v(x) < 0.
+# ------------------------------------------------------------------------------------------
+def _edge_rows():
+    with open(REF_DIR / "dlog_edge.csv", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    out = {}
+    for fn, v, x, hi, lo, method, cls in rows:
+        out.setdefault((fn, cls), []).append(
+            (float.fromhex(v), float.fromhex(x), float(hi) if hi in ("inf", "-inf", "nan") else float.fromhex(hi),
+             float(lo) if lo == "nan" else float.fromhex(lo), method))
+    return out
+
+
+EDGE = _edge_rows()
+# (function, class) -> budget in eps of |f - ref| / max(1, |ref|); measured maxima in the
+# comments. neg-int: relative error ~eps |log(K_n/I_n)| (exp of a difference of logs), see
+# test_edge_negative_integer_orders.
+EDGE_BUDGET_EPS = {
+    ("dlog_iv_dv", "neg-nonint"): 8.0,   # 1.8
+    ("dlog_iv_dv", "subnormal-x"): 8.0,  # 1.7
+    ("dlog_iv_dv", "tiny-v"): 16.0,      # 5.6 (absolute: the value is -K_0/I_0 + O(v))
+    ("dlog_iv_dv", "top"): 4.0,          # 0.74
+    ("dlog_iv_dx", "neg-nonint"): 4.0,   # 0.35
+    ("dlog_iv_dx", "subnormal-x"): 4.0,  # 0.41
+    ("dlog_iv_dx", "tiny-v"): 12.0,      # 4.5
+    ("dlog_iv_dx", "top"): 4.0,          # 0.63
+    ("dlog_kv_dv", "subnormal-x"): 8.0,  # 2.3 (before: 2e15, 743 -> 372 at (0.5, 5e-324))
+    ("dlog_kv_dv", "tiny-v"): 12.0,      # 4.4 (absolute; before: NaN)
+    ("dlog_kv_dv", "top"): 4.0,          # 0.74
+    ("dlog_kv_dx", "subnormal-x"): 4.0,  # 0.92
+    ("dlog_kv_dx", "tiny-v"): 4.0,       # 1.1
+    ("dlog_kv_dx", "top"): 4.0,          # 0.63
+}
+EDGE_FUNCS = {"dlog_iv_dx": lb.log_iv_dx, "dlog_kv_dx": lb.log_kv_dx,
+              "dlog_iv_dv": lb.log_iv_dv, "dlog_kv_dv": lb.log_kv_dv}
+
+
+def _edge_arrays(key):
+    rows = EDGE[key]
+    v, x, hi, lo = (np.array([r[i] for r in rows]) for i in range(4))
+    return v, x, hi, lo, EDGE_FUNCS[key[0]](v, x)
+
+
+@pytest.mark.parametrize("key", sorted(EDGE_BUDGET_EPS))
+def test_edge_classes(key):
+    v, x, hi, lo, got = _edge_arrays(key)
+    assert len(v) >= 10
+    nan, inf = np.isnan(hi), np.isinf(hi)
+    np.testing.assert_array_equal(np.isnan(got), nan)
+    np.testing.assert_array_equal(got[inf], hi[inf])
+    ok = ~nan & ~inf
+    err = log_error(got[ok], hi[ok], lo[ok]) / EPS64
+    worst = int(np.argmax(err))
+    assert err.max() <= EDGE_BUDGET_EPS[key], (
+        f"{key}: max {err.max():.2f} eps at v={v[ok][worst]!r}, x={x[ok][worst]!r}")
+
+
+def test_edge_negative_integer_orders():
+    v, x, hi, lo, got = _edge_arrays(("dlog_iv_dv", "neg-int"))
+    inf = np.isinf(hi)
+    assert inf.sum() >= 20 and (~inf).sum() >= 20
+    assert (hi[inf] > 0).any() and (hi[inf] < 0).any()
+    np.testing.assert_array_equal(got[inf], hi[inf])  # the sign of the overflow
+    # the sign: -(-1)^n for the K_n/I_n term that overflows
+    n = -v[inf]
+    np.testing.assert_array_equal(np.sign(hi[inf]), np.where(n % 2 == 0, -1.0, 1.0))
+    f = ~inf
+    err = log_error(got[f], hi[f], lo[f]) / EPS64
+    # measured: err <= 1.4 (1 + |log|ref||) eps (444 eps at v = -138, x = 30, value -3.4e145)
+    assert np.all(err <= 2.0 * (1.0 + np.abs(np.log(np.maximum(np.abs(hi[f]), 1.0)))))
+
+
+def test_edge_issue_examples():
+    # the examples of issue 13, against the certified rows
+    assert abs(lb.log_iv_dv(1e308, 1.0) - (-709.889355822726)) < 1e-12 * 710
+    assert lb.log_iv_dv(-138.0, 2.365990954778584e-09) == -math.inf
+    assert lb.log_iv_dv(-139.0, 2.365990954778584e-09) == math.inf
+    assert abs(lb.log_iv_dv(-1e-300, 1.2123178960121966e-07) - (-16.04149302)) < 1e-8
+    assert abs(lb.log_kv_dv(1e-300, 0.3)) < 1e-15
+    assert abs(lb.log_kv_dv(0.5, 5e-324) - 743.1697091) < 1e-7
+
+
+# ------------------------------------------------------------------------------------------
+# The NaN rule on a grid over the whole float64 range (docstrings): log_iv_dx and log_iv_dv
+# are NaN exactly where log_iv is; log_kv_dx and log_kv_dv only for NaN in, x < 0, or
+# |v| = inf with x = inf.
+# ------------------------------------------------------------------------------------------
+def _grid():
+    ex = np.arange(-1074, 1024, 13)
+    mags = np.concatenate([np.ldexp(1.0, ex), np.ldexp(1.0, ex) * 1.37, [0.0, 0.5, 1.5, 2.5, 7.3, 138.0,
+                                                                         1.7976931348623157e308]])
+    v = np.concatenate([mags, -mags, [np.inf, -np.inf]])
+    x = np.concatenate([mags, [np.inf]])
+    return np.meshgrid(v, x, indexing="ij")
+
+
+def test_nan_rule_grid():
+    v, x = _grid()
+    assert v.size > 50000
+    li = lb.log_iv(v, x)
+    for f in (lb.log_iv_dx, lb.log_iv_dv):
+        got = f(v, x)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(li), err_msg=f.__name__)
+    k_nan = np.isinf(v) & np.isinf(x)
+    for f in (lb.log_kv_dx, lb.log_kv_dv):
+        np.testing.assert_array_equal(np.isnan(f(v, x)), k_nan, err_msg=f.__name__)
+    # and the I rule is not vacuous: negative non-integer orders give both signs of I_v
+    assert np.isnan(li[(v < 0) & np.isfinite(v)]).any()
+
+
+def test_x_zero_negative_orders():
+    # the limits of the x > 0 results (NaN where log_iv is NaN)
+    assert lb.log_iv_dv(-2.0, 0.0) == -math.inf and lb.log_iv_dv(-3.0, 0.0) == math.inf
+    assert lb.log_iv_dv(-0.5, 0.0) == -math.inf and math.isnan(lb.log_iv_dv(-1.5, 0.0))
+    assert lb.log_iv_dx(-0.5, 0.0) == -math.inf and math.isnan(lb.log_iv_dx(-1.5, 0.0))
+    assert lb.log_iv(-0.5, 0.0) == math.inf and math.isnan(lb.log_iv(-1.5, 0.0))
+    # continuity towards x = 0
+    assert lb.log_iv_dv(-2.0, 1e-300) == -math.inf and lb.log_iv_dv(-3.0, 1e-300) == math.inf
+    assert lb.log_iv_dx(-0.5, 1e-300) < -1e299
+
+
+# ------------------------------------------------------------------------------------------
+# Slow elements: no input costs more than ~20x the median element. The worst classes were
+# subnormal intermediates (squares of tiny orders in the Debye and Temme loops: 1228
+# subnormal operations in one log_iv_dx element at v ~ -1e-158, x ~ 24.7, ~70 us on x86
+# cores that trap them) and loops that never met their exit test on NaN (log_kv_dv at tiny
+# orders, 200 levels). Timed on arrays below the threading threshold, best of 3.
+# ------------------------------------------------------------------------------------------
+def _best_time(f, v, x, reps=3):
+    best = math.inf
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        f(v, x)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+@pytest.mark.parametrize("f", [lb.log_iv_dx, lb.log_kv_dx, lb.log_iv_dv, lb.log_kv_dv])
+def test_no_slow_elements(f):
+    rng = np.random.default_rng(13)
+    n = 4000
+    # typical inputs: the random sweep of issue 13 (log-uniform over the whole range)
+    v0 = np.exp(rng.uniform(np.log(1e-320), np.log(1e308), n)) * rng.choice([-1.0, 1.0], n)
+    x0 = np.exp(rng.uniform(np.log(1e-320), np.log(1e308), n))
+    base = _best_time(f, v0, x0)
+    worst = {
+        "tiny v, r just above 24": (-np.exp(rng.uniform(np.log(1e-162), np.log(1e-154), n)),
+                                    rng.uniform(24.0, 26.0, n)),
+        "tiny v, x <= 0.5": (np.exp(rng.uniform(np.log(1e-320), np.log(1e-160), n)) * rng.choice([-1.0, 1.0], n),
+                             np.exp(rng.uniform(np.log(1e-320), np.log(0.5), n))),
+        "tiny v, 0.5 < x < 24": (-np.exp(rng.uniform(np.log(1e-320), np.log(1e-150), n)),
+                                 rng.uniform(0.5, 24.0, n)),
+        "subnormal x": (rng.uniform(-30.0, 30.0, n), np.exp(rng.uniform(np.log(5e-324), np.log(1e-300), n))),
+        "top": (np.exp(rng.uniform(np.log(1e300), np.log(1.7e308), n)),
+                np.exp(rng.uniform(np.log(1e-300), np.log(1.7e308), n))),
+    }
+    for name, (v, x) in worst.items():
+        t = _best_time(f, v, x)
+        assert t <= 20.0 * base, f"{f.__name__} {name}: {t / base:.1f}x the random inputs"

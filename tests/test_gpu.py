@@ -5,7 +5,7 @@ the same inputs: every reference-table input and random inputs, within 4 eps in 
 and 2 eps in float32, with the metric |gpu - cpu| / max(1, |cpu|) (relative error for
 iv_ratio), NaN and infinities in the same places.
 
-Tests marked `gpu` skip themselves without CuPy or without a CUDA device; the few tests at
+Tests marked `gpu` are skipped without CuPy or a CUDA device (tests/conftest.py); those at
 the end that need neither (CuPy is never imported by `import logbessel`; the kernel source
 hash) always run.
 """
@@ -25,20 +25,6 @@ import pytest
 
 import logbessel as lb
 from refdata import REF_DIR, EPS32, EPS64, load
-
-
-def _have_gpu():
-    try:
-        import cupy
-        n = cupy.cuda.runtime.getDeviceCount()
-        return n > 0, f"{n} CUDA devices"
-    except Exception as e:  # no CuPy, no driver, no device
-        return False, repr(e)
-
-
-HAVE_GPU, GPU_STATUS = _have_gpu()
-needs_gpu = [pytest.mark.gpu,
-             pytest.mark.skipif(not HAVE_GPU, reason="needs CuPy and a CUDA GPU")]
 
 from logbessel import _registry  # noqa: E402
 from logbessel import vmf as _vmf  # noqa: E402
@@ -65,18 +51,6 @@ BUDGET = {np.float32: {name: 2.0 for name in FUNCS},
                        # budget of test_derivatives.py
                        "log_kv_dx": 10.0, "log_iv_dv": 8.0, "log_kv_dv": 24.0,
                        "vmf_log_normalizer": 4.0}}
-
-
-def gpu_only(f):
-    for m in needs_gpu:
-        f = m(f)
-    return f
-
-
-@pytest.fixture(scope="module")
-def cp():
-    import cupy
-    return cupy
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,7 +136,7 @@ TABLES = _tables()
 # parity on the reference inputs and on random inputs
 # ---------------------------------------------------------------------------------------
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name,table", TABLES, ids=[t for _, t in TABLES])
 def test_parity_on_reference_inputs(cp, name, table, dtype):
@@ -202,7 +176,7 @@ def _random_inputs(name, n, seed, wide):
     return v, x
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", list(FUNCS))
 @pytest.mark.parametrize("wide", [False, True], ids=["bench-range", "wide"])
@@ -214,7 +188,7 @@ def test_parity_on_random_inputs(cp, name, dtype, wide):
     check_parity(cp, name, v, x, dtype, label="random " + ("wide" if wide else "bench range"))
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", list(FUNCS))
 def test_parity_near_region_boundaries(cp, name, dtype):
@@ -245,7 +219,7 @@ SPECIAL_X = [0.0, -0.0, -1.0, -np.inf, 5e-324, 1e-300, 1e-5, 1.0, 24.0, 1e5, 1e3
              np.nan]
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", list(FUNCS))
 def test_special_values_match_cpu(cp, name, dtype):
@@ -269,7 +243,7 @@ def test_special_values_match_cpu(cp, name, dtype):
     check_parity(cp, name, v, x, dtype, label="special values")
 
 
-@gpu_only
+@pytest.mark.gpu
 def test_float32_subnormals_are_not_flushed(cp):
     """CuPy compiles with -ftz=true; the kernels' own float<->double conversions keep
     float32 subnormal inputs and results, as on the CPU."""
@@ -308,7 +282,7 @@ def _same(cp, gpu, cpu):
     assert err.size == 0 or err.max() <= 4.0, err.max()
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("name", list(MAIN))
 def test_dtypes_follow_the_cpu(cp, name):
     f = FUNCS[name]
@@ -332,7 +306,7 @@ def test_dtypes_follow_the_cpu(cp, name):
         _same(cp, f(ga, gb), cpu)
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("name", list(MAIN))
 def test_broadcasting_strides_0d_and_empty(cp, name):
     f = FUNCS[name]
@@ -391,7 +365,7 @@ def _bits_equal(cp, a, b):
     np.testing.assert_array_equal(a.view(ints), b.view(ints))
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("name", sorted(FUNCS))
 def test_phases_and_tiles_change_no_bit(cp, name, monkeypatch):
     """The sorted kernels only schedule (kernels.cu): one launch per phase or a single
@@ -434,7 +408,7 @@ def test_phases_and_tiles_change_no_bit(cp, name, monkeypatch):
         monkeypatch.setattr(_gpu, "BLOCK", 256)
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("name", list(MAIN))
 def test_out_argument(cp, name):
     f = FUNCS[name]
@@ -483,7 +457,7 @@ def test_out_argument(cp, name):
     _same(cp, f(gv, gx, dtype=np.float32), f(v, x, dtype=np.float32))
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("name", list(MAIN))
 def test_in_place_and_overlapping_out(cp, name):
     f = FUNCS[name]
@@ -504,7 +478,7 @@ def test_in_place_and_overlapping_out(cp, name):
     _same(cp, g, h)
 
 
-@gpu_only
+@pytest.mark.gpu
 @pytest.mark.parametrize("name", list(OTHERS))
 def test_other_functions_dtypes_and_broadcasting(cp, name):
     f = FUNCS[name]
@@ -521,7 +495,7 @@ def test_other_functions_dtypes_and_broadcasting(cp, name):
     assert f(cp.asarray(np.arange(1, 4)), cp.asarray(np.arange(1, 4))).dtype == np.float64
 
 
-@gpu_only
+@pytest.mark.gpu
 def test_mixing_numpy_and_cupy_raises_typeerror(cp):
     a = np.ones(3)
     for f in FUNCS.values():
@@ -537,7 +511,7 @@ def test_mixing_numpy_and_cupy_raises_typeerror(cp):
             f(cp.ones(3, np.complex128), cp.ones(3))
 
 
-@gpu_only
+@pytest.mark.gpu
 def test_runs_on_the_current_stream(cp):
     """Captured into a CUDA graph on a non-blocking stream: any work issued to another
     stream during capture would make the capture fail, and the replay must compute."""
@@ -567,7 +541,7 @@ def test_runs_on_the_current_stream(cp):
                                     maxulp=8)
 
 
-@gpu_only
+@pytest.mark.gpu
 def test_edited_header_is_never_served_stale(cp, tmp_path, monkeypatch):
     from logbessel import _gpu
     src = _gpu.source_dir()
@@ -596,10 +570,11 @@ def test_edited_header_is_never_served_stale(cp, tmp_path, monkeypatch):
 # no GPU needed
 # ---------------------------------------------------------------------------------------
 
-def test_gpu_present_when_required():
+def test_gpu_present_when_required(gpu_status):
     """benchmarks/gpu_check.sh sets LOGBESSEL_REQUIRE_GPU=1: there, skipping is failure."""
     if os.environ.get("LOGBESSEL_REQUIRE_GPU") == "1":
-        assert HAVE_GPU, f"LOGBESSEL_REQUIRE_GPU=1 but no usable GPU: {GPU_STATUS}"
+        have, status = gpu_status
+        assert have, f"LOGBESSEL_REQUIRE_GPU=1 but no usable GPU: {status}"
 
 
 def test_importing_logbessel_never_imports_cupy():

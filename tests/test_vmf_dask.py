@@ -16,7 +16,7 @@ import logbessel as lb  # noqa: E402
 from logbessel import vmf  # noqa: E402
 from logbessel.vmf_mixture import ConvergenceWarning, VonMisesFisherMixture, fit_dask  # noqa: E402
 
-from test_vmf_mixture import random_directions, sample_mixture  # noqa: E402
+from vmf_helpers import random_directions, sample_mixture  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +151,10 @@ def test_bad_dask_input(data):
     unknown = unknown[unknown[:, 0] > -2]  # boolean mask: chunk sizes become unknown
     with pytest.raises(ValueError, match="unknown chunk sizes; call X.compute_chunk_sizes"):
         VonMisesFisherMixture(2).fit(unknown)
-    with pytest.raises(ValueError, match="weights must be finite and non-negative"):
-        VonMisesFisherMixture(2).fit(chunked(X), weights=-np.ones(X.shape[0]))
+    w = np.ones(X.shape[0])
+    w[600] = -2.0  # in the second chunk
+    with pytest.raises(ValueError, match=r"^weights must be finite and >= 0; weights\[600\] = -2$"):
+        VonMisesFisherMixture(2).fit(chunked(X), weights=da.from_array(w, chunks=400))
     with pytest.raises(ValueError, match="fit_dask expects a dask.array"):
         fit_dask(X)
 
@@ -209,3 +211,9 @@ def test_fit_dask_reads_once_and_matches_vmf_fit_conventions(data):
         fit_dask(da.from_array(X, chunks=300), method="bogus")
     with pytest.raises(ValueError, match="X must have unit-norm rows"):
         fit_dask(da.from_array(2 * X, chunks=300))
+    # warnings point at the caller, through vmf.fit or fit_dask
+    for f in (vmf.fit, fit_dask):
+        with pytest.warns(RuntimeWarning) as rec:
+            f(da.from_array(same, chunks=20))
+            f(da.from_array(pair, chunks=1))
+        assert [w.filename for w in rec] == [__file__] * 2

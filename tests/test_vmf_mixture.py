@@ -15,64 +15,12 @@ import pytest
 
 from logbessel import vmf
 from logbessel.vmf_mixture import ConvergenceWarning, NotFittedError, VonMisesFisherMixture
+from vmf_helpers import match, random_directions, sample_mixture, same_partition, sample_vmf
 
 
 # ---------------------------------------------------------------------------------------
 # sampling test mixtures
 # ---------------------------------------------------------------------------------------
-
-def _wood(mu, kappa, n, rng):
-    """Wood (1994) sampler, a fallback for when vmf.VonMisesFisher is not available."""
-    p = mu.shape[0]
-    b = (p - 1) / (2 * kappa + np.sqrt(4 * kappa ** 2 + (p - 1) ** 2))
-    x0 = (1 - b) / (1 + b)
-    c = kappa * x0 + (p - 1) * np.log(1 - x0 ** 2)
-    w = np.empty(0)
-    while w.size < n:
-        z = rng.beta((p - 1) / 2, (p - 1) / 2, size=n)
-        t = (1 - (1 + b) * z) / (1 - (1 - b) * z)
-        ok = kappa * t + (p - 1) * np.log(1 - x0 * t) - c >= np.log(rng.random(n))
-        w = np.concatenate([w, t[ok]])
-    w = w[:n]
-    v = rng.standard_normal((n, p))
-    v -= np.outer(v @ mu, mu)
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    return w[:, None] * mu + np.sqrt(np.clip(1 - w ** 2, 0, None))[:, None] * v
-
-
-def sample_vmf(mu, kappa, n, rng):
-    if hasattr(vmf, "VonMisesFisher"):
-        return np.asarray(vmf.VonMisesFisher(mu, kappa).rvs(n, random_state=rng))
-    return _wood(mu, kappa, n, rng)
-
-
-def random_directions(k, p, rng):
-    m = rng.standard_normal((k, p))
-    return m / np.linalg.norm(m, axis=1, keepdims=True)
-
-
-def sample_mixture(means, kappas, counts, rng):
-    X = np.vstack([sample_vmf(m, kap, c, rng) for m, kap, c in zip(means, kappas, counts)])
-    labels = np.repeat(np.arange(len(counts)), counts)
-    perm = rng.permutation(len(labels))
-    X = X[perm]
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    return X, labels[perm]
-
-
-def match(fitted_means, true_means):
-    """Permutation taking true component j to the fitted component it matches."""
-    sim = np.asarray(fitted_means) @ np.asarray(true_means).T
-    order = np.argmax(sim, axis=0)
-    assert len(set(order.tolist())) == len(order), "two true components matched one fit"
-    return order
-
-
-def same_partition(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    pairs = set(zip(a.tolist(), b.tolist()))
-    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
-
 
 # ---------------------------------------------------------------------------------------
 # recovery of known parameters
@@ -205,8 +153,10 @@ def test_weights_equal_repeated_rows(blobs):
     reps[:3] = 1
     init = means + 0.1 * random_directions(3, 16, rng)
     init /= np.linalg.norm(init, axis=1, keepdims=True)
-    weighted = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, reps)  # positional
+    weighted = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, None, reps)  # positional
     repeated = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(np.repeat(X, reps, axis=0))
+    keyword = VonMisesFisherMixture(3, init=init, tol=1e-12).fit(X, weights=reps)
+    assert keyword.lower_bound_ == weighted.lower_bound_
     np.testing.assert_allclose(weighted.means_, repeated.means_, atol=1e-9)
     np.testing.assert_allclose(weighted.kappas_, repeated.kappas_, rtol=1e-8)
     np.testing.assert_allclose(weighted.weights_, repeated.weights_, atol=1e-10)
@@ -349,8 +299,21 @@ def test_bad_shapes_and_dtypes(small):
         VonMisesFisherMixture(1).fit(small[0])
     with pytest.raises(ValueError, match=r"X must have at least 2 columns"):
         VonMisesFisherMixture(1).fit(np.ones((5, 1)))
-    with pytest.raises(ValueError, match="X must hold real numbers"):
+    with pytest.raises(ValueError, match="Complex data not supported: X must hold real numbers"):
         VonMisesFisherMixture(1).fit(small.astype(complex))
+    with pytest.raises(ValueError, match=r"it has 1 feature\(s\) \(shape=\(5, 1\)\) while a "
+                                         r"minimum of 2 is required"):
+        VonMisesFisherMixture(1).fit(np.ones((5, 1)))
+    with pytest.raises(ValueError, match=r"shape \(4,\)\. Reshape your data: X\.reshape\(1, -1\)"):
+        VonMisesFisherMixture(1).fit(small).predict(small[0])
+    obj = small.astype(object)
+    assert VonMisesFisherMixture(1).fit(obj).n_features_in_ == 4   # numbers in an object array
+    obj[0, 0] = "x"
+    with pytest.raises(TypeError, match="X must hold real numbers; an entry of the object array"):
+        VonMisesFisherMixture(1).fit(obj)
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match=r"sparse input is not supported; pass a dense array"):
+        VonMisesFisherMixture(1).fit(sparse.csr_matrix(small))
 
 
 def test_bad_options(small):
@@ -376,12 +339,14 @@ def test_bad_weights(small):
     with pytest.raises(ValueError, match=r"weights must be a 1-D array with one entry per "
                                          r"row of X \(6\), got shape \(5,\)"):
         m.fit(small, weights=np.ones(5))
-    with pytest.raises(ValueError, match="weights must be finite and non-negative"):
+    with pytest.raises(ValueError, match=r"^weights must be finite and >= 0; weights\[2\] = -1$"):
         m.fit(small, weights=np.array([1, 1, -1, 1, 1, 1.0]))
-    with pytest.raises(ValueError, match="weights must be finite and non-negative"):
+    with pytest.raises(ValueError, match=r"^weights must be finite and >= 0; weights\[2\] = nan$"):
         m.fit(small, weights=np.array([1, 1, np.nan, 1, 1, 1.0]))
-    with pytest.raises(ValueError, match="weights must have a positive sum"):
+    with pytest.raises(ValueError, match="^weights are all zero$"):
         m.fit(small, weights=np.zeros(6))
+    with pytest.raises(ValueError, match="as sample_weight or as weights, not both"):
+        m.fit(small, sample_weight=np.ones(6), weights=np.ones(6))
 
 
 def test_use_before_fit_and_wrong_width(small):
@@ -390,7 +355,8 @@ def test_use_before_fit_and_wrong_width(small):
         m.predict(small)
     assert issubclass(NotFittedError, ValueError)
     m.fit(small)
-    with pytest.raises(ValueError, match="X has 3 columns, but the mixture was fitted on 4"):
+    with pytest.raises(ValueError, match="X has 3 features, but VonMisesFisherMixture is "
+                                         "expecting 4 features as input"):
         m.predict(small[:, :3] / np.linalg.norm(small[:, :3], axis=1, keepdims=True))
     with pytest.raises(ValueError, match="X must have unit-norm rows"):
         m.score_samples(2 * small)
@@ -400,19 +366,9 @@ def test_use_before_fit_and_wrong_width(small):
 # GPU: the same code on CuPy arrays
 # ---------------------------------------------------------------------------------------
 
-def _have_gpu():
-    try:
-        import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
 @pytest.mark.gpu
-@pytest.mark.skipif(not _have_gpu(), reason="needs CuPy and a CUDA GPU")
 @pytest.mark.parametrize("method", ["soft", "hard"])
-def test_cupy_matches_numpy(blobs, method):
-    import cupy as cp
+def test_cupy_matches_numpy(cp, blobs, method):
     X, _, _ = blobs
     w = np.random.default_rng(0).random(X.shape[0])
     cpu = VonMisesFisherMixture(3, method=method, random_state=0).fit(X, weights=w)
@@ -498,5 +454,5 @@ def test_weights_whose_sum_overflows(small):
     for bad in (np.inf, -1e-300):
         w = np.ones(len(X))
         w[3] = bad
-        with pytest.raises(ValueError, match="weights must be finite and non-negative"):
+        with pytest.raises(ValueError, match=r"weights must be finite and >= 0; weights\[3\] = "):
             VonMisesFisherMixture(2).fit(X, weights=w)

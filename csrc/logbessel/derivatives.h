@@ -23,16 +23,33 @@
 //        CF2 and the Wronskian) run over dual numbers in the order.
 //
 // Negative orders: K is even in v (d/dv odd, d/dx even). For I, DLMF 10.27.2,
-// I_{-a} = I_a + (2/pi) sin(a pi) K_a (a = -v > 0), is differentiated: the result is NaN
-// where I_v(x) <= 0 (where log I_v is NaN), and loses accuracy near the zeros of I_v,
-// where the problem itself is ill-conditioned.
+// I_{-a} = I_a + (2/pi) sin(a pi) K_a (a = -v > 0), is differentiated (log_iv_neg_deriv):
+// the result is NaN exactly where log_iv(v, x) is NaN (I_v(x) <= 0), and loses accuracy
+// near the zeros of I_v, where the problem itself is ill-conditioned. At a negative
+// integer order d/dv log I_v = -(d/da log I_a + 2 (-1)^n K_n/I_n) overflows for small x:
+// -inf (n even) or +inf (n odd).
 //
-// Special values (besides NaN in, x < 0 -> NaN):
-//   log_iv_dx: x = 0 -> 0 (v = 0), +inf (v > 0 or negative integer), NaN (other v < 0);
+// NaN: NaN in; x < 0; v = -inf; x = v = +inf; log_iv_dx and log_iv_dv also where
+// log_iv(v, x) is NaN (negative non-integer v with I_v(x) <= 0, x = 0 included). Every
+// other input gives a number or a signed infinity (a true value beyond the double range,
+// or the limit at x = 0 or v = inf).
+//
+// Special values:
+//   log_iv_dx: x = 0 -> 0 (v = 0), +inf (v > 0 or negative integer), -inf (negative
+//              non-integer v with sin(-v pi) > 0; NaN for the other ones);
 //              x = inf -> 1; v = +inf -> +inf.
 //   log_kv_dx: x = 0 -> -inf; x = inf -> -1; |v| = inf -> -inf.
-//   log_iv_dv: x = 0 -> -inf (v >= 0), NaN (v < 0); x = inf -> 0; v = +inf -> -inf.
+//   log_iv_dv: x = 0 -> -inf (v >= 0; negative non-integer v with sin(-v pi) > 0, NaN for
+//              the other ones), -inf (even negative integer v), +inf (odd);
+//              x = inf -> 0; v = +inf -> -inf.
 //   log_kv_dv: v = 0 -> 0; x = 0 -> sign(v) inf; x = inf -> 0; v = +-inf -> +-inf.
+//
+// Top of the range: in region 1 r, v^2 + x^2 and v + r are not formed where they
+// overflow (uniform_deriv); max(v, x) may be anything up to DBL_MAX.
+//
+// Loops: every loop has a fixed bound (series and continued fractions: at most 200, 400 or
+// k_ratio_cf_depth + 8 levels, Debye sums K <= 19 terms, Temme's recurrence n <= 24 steps
+// as r < DEBYE_R_MIN) but digamma_pos's, which adds 1 to z >= 1 until z >= 12.
 #pragma once
 #include "config.h"
 #include "deriv_coeffs.h"
@@ -75,6 +92,8 @@ LOGBESSEL_INLINE dual operator/(double c, dual q) {
 // ---------------------------------------------------------------------------------------
 LOGBESSEL_INLINE double digamma_pos(double z) {
     double shift = 0.0;
+    // ends: z + 1 > z for z < 12, so at most 12 - floor(z) steps (z >= 1 here; a NaN z
+    // fails the test at once)
     while (z < 12.0) {
         shift += 1.0 / z;
         z += 1.0;
@@ -89,6 +108,7 @@ LOGBESSEL_INLINE double digamma_pos(double z) {
 
 // (sin y - y cos y) / y^3 for |y| <= pi/2 without cancellation: sum_n (-1)^(n+1) 2n y^(2n-2)/(2n+1)!.
 LOGBESSEL_INLINE double sin_minus_ycos_over_y3(double y) {
+    if (fabs(y) < 0x1p-200) return 1.0 / 3.0;  // the rest below 2^-400: no subnormal terms
     const double y2 = y * y;
     if (y2 > 1.0) return (sin(y) - y * cos(y)) / (y * y2);
     double term = 1.0 / 3.0, s = term;  // n = 1: 2/3! = 1/3
@@ -102,6 +122,7 @@ LOGBESSEL_INLINE double sin_minus_ycos_over_y3(double y) {
 // d/ds [sinh(s)/s] = (s cosh s - sinh s)/s^2 = sum_{n>=1} 2n s^(2n-1)/(2n+1)!.
 LOGBESSEL_INLINE double sinhc_deriv(double s) {
     if (fabs(s) >= 0.5) return (s * cosh(s) - sinh(s)) / (s * s);
+    if (fabs(s) < 0x1p-200) return s / 3.0;  // the rest below 2^-400: no subnormal terms
     const double s2 = s * s;
     double term = s / 3.0, acc = term;
     for (int n = 2; n < 12; ++n) {
@@ -125,25 +146,62 @@ LOGBESSEL_INLINE dual debye_sum_dual(int K, double q, double dq, double w, doubl
     return {s * w, fma(ds, w, s * dw)};
 }
 
+// asinh(v/x) for v, x > 0 at any scale, up to DBL_MAX (no r = sqrt(v^2 + x^2), no v + r,
+// which overflow at the top of the range): a = v/x <= 1 or b = x/v < 1 as in asinh_ratio.
+LOGBESSEL_INLINE double asinh_ratio_top(double v, double x) {
+    if (v <= x) {
+        const double a = v / x;
+        return log1p(a + a * (a / (1.0 + sqrt(fma(a, a, 1.0)))));
+    }
+    const double b = x / v;
+    if (b >= 0x1p-500) return log((1.0 + sqrt(fma(b, b, 1.0))) / b);
+    return LN2 + (log(v) - log(x));  // b^2 < 2^-1000: 1 + sqrt(1 + b^2) is 2
+}
+
 // d/dv and d/dx of log I (sign = +1) or log K (sign = -1) in region 1 (v >= 0, x > 0,
-// r = hypot(v, x) >= DEBYE_R_MIN). which = 0: d/dv; which = 1: d/dx.
-LOGBESSEL_INLINE double uniform_deriv(double v, double x, double r, double sign, int which) {
-    const int K = debye_terms(r);
-    const double w = 1.0 / r;
-    const double p = v / r, c = x / r;
-    const double q = p * p;
-    double dq, dw, lead;
+// r = hypot(v, x) >= DEBYE_R_MIN, r = inf allowed). which = 0: d/dv; which = 1: d/dx, or,
+// with times_x, x d/dx (finite for every x > 0 where r is: d/dx itself ~ r/x overflows for
+// tiny x). Everything but w = 1/r depends on v/x only: at the top of the range
+// (r > 2^1000, where v^2 + x^2, v + r or r itself overflow) p, c and w come from v/4, x/4
+// (exact but for a tiny x, whose c is below 2^-2000 and vanishes either way) and
+// asinh(v/x) from asinh_ratio_top.
+LOGBESSEL_INLINE double uniform_deriv(double v, double x, double r, double sign, int which,
+                                      bool times_x = false) {
+    const bool top = !(r <= 0x1p1000);
+    const double rr = top ? hypot_pos(0.25 * v, 0.25 * x) : r;  // r, or r/4
+    const double pv = top ? 0.25 * v : v;                         // so that p = pv/rr
+    const double w = top ? 0.25 / rr : 1.0 / r;
+    const double p = pv / rr, c = (top ? 0.25 * x : x) / rr;
+    const int K = debye_terms(r);  // 0 at the top
+    // Tiny p or c (v or x below 2^-400 r): p^2 and c^2 are dropped (square_or_zero); terms
+    // that are linear in them vanish against the others (2^-800 relative) but in d/dv at
+    // tiny p, where every term is linear in p: that sum is formed times 2^600 (p 2^600 from
+    // v 2^300 / r 2^300: exact for subnormal v, no overflow for v up to DBL_MAX).
+    const double q = square_or_zero(p);
+    const bool tiny_p = p < 0x1p-400, tiny_c = c < 0x1p-400;
+    double dq, dw, lead, scale = 1.0;
     if (which == 0) {
-        dq = 2.0 * p * c * c * w;  // 2 v x^2 / r^4
-        dw = -p * w * w;           // -v / r^3
-        lead = (v == 0.0 ? 0.0 : -sign * asinh_ratio(v, x, r)) - 0.5 * p * w;
+        const double ps = tiny_p ? pv * 0x1p300 / rr * 0x1p300 : p;
+        dq = tiny_c ? 0.0 : 2.0 * ps * c * c * w;  // 2 v x^2 / r^4
+        dw = -ps * w * w;                       // -v / r^3
+        double ash;                             // asinh(v/x), times 2^600 where tiny_p
+        if (tiny_p) ash = v * 0x1p300 / x * 0x1p300;  // v/x < 2^-399: asinh(v/x) = v/x
+        else ash = v == 0.0 ? 0.0 : (top ? asinh_ratio_top(v, x) : asinh_ratio(v, x, r));
+        lead = -sign * ash - 0.5 * ps * w;
+        if (tiny_p) scale = 0x1p-600;
     } else {
-        dq = -2.0 * p * p * c * w;  // -2 v^2 x / r^4
-        dw = -c * w * w;            // -x / r^3
-        lead = sign * (r / x) - 0.5 * c * w;
+        // d/dx: dq = -2 v^2 x / r^4, dw = -x / r^3; times x: x w = c for one w
+        const double cw = times_x ? c : w;
+        dq = (tiny_p || tiny_c) ? 0.0 : -2.0 * p * p * c * cw;
+        dw = tiny_c ? 0.0 : -c * w * cw;
+        double rx;  // r/x, or r
+        if (times_x) rx = top ? 4.0 * rr : r;
+        else if (!top) rx = r / x;
+        else rx = v <= x ? sqrt(fma(v / x, v / x, 1.0)) : (v / x) * sqrt(fma(x / v, x / v, 1.0));
+        lead = sign * rx - (tiny_c ? 0.0 : 0.5 * c * cw);
     }
     const dual S = debye_sum_dual(K, q, dq, sign * w, sign * dw);
-    return lead + S.d / (1.0 + S.a);
+    return (lead + S.d / (1.0 + S.a)) * scale;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -174,25 +232,34 @@ LOGBESSEL_INLINE double log_iv_dv_series(double v, double x) {
 
 // ---------------------------------------------------------------------------------------
 // Region 2, K, x <= TEMME_X_MAX: Temme's series (as in log_kv.h) over dual numbers in mu,
-// then the forward recurrence in rt_j = x K_{mu+j+1}/K_{mu+j}, also over dual numbers.
-// Returns d/dv log K_v(x) and sets rt = x K_{v+1}(x)/K_v(x).
+// then the forward recurrence in rt_j = x K_{mu+j+1}/K_{mu+j}. Returns d/dv log K_v(x).
+//   d/dv log K_v = d/dmu log K_mu + sum_{j<n} d/dmu log rt_j   (log K_{mu+j+1} =
+//   log K_{mu+j} + log(rt_j / x)), with rt_0 = 2 sumh/sumf and
+//   rt_j = x^2/rt_{j-1} + 2(mu + j), so  d log rt_j = (2 - (x^2/rt_{j-1}) d log rt_{j-1}) / rt_j.
+// The recurrence carries rt_j and d log rt_j (not d rt_j): rt_0 = x K_{mu+1}/K_mu is as
+// small as x itself near mu = -1/2 (K_{1/2} = K_{-1/2}), subnormal for subnormal x, where
+// rt_0 and its derivative as doubles keep no significant bit; d log rt_0 =
+// sumh'/sumh - sumf'/sumf does, and x^2/rt_0 = x (x sumf)/(2 sumh) (x sumf is at least
+// ~x/|log x|: where it is subnormal, x^2/rt_0 < x^2 log(1/x) is far below 2(mu + 1)).
 // ---------------------------------------------------------------------------------------
-LOGBESSEL_INLINE double k_temme_dv(double v, double x, double& rt_out) {
+LOGBESSEL_INLINE double k_temme_dv(double v, double x) {
     const double n = floor(v + 0.5);
     const double mu = v - n;
     const double L = LN2 - log(x);
     const dual sigma = {mu * L, L};
-    const double mu2 = mu * mu;
+    const double mu2 = mu * mu;  // |mu| >= 2^-400 or 0 (log_kv_dv_pos): no subnormal square
     const dual g1 = {temme_gamma1(mu2), temme_dgamma1(mu)};
     const dual g2 = {temme_gamma2(mu2), temme_dgamma2(mu)};
     const dual MU = {mu, 1.0};
     const dual gp = 1.0 / (g2 - MU * g1);  // Gamma(1 + mu)
     const dual gm = 1.0 / (g2 + MU * g1);  // Gamma(1 - mu)
-    // fact = pi mu / sin(pi mu); d fact/d mu = pi (sin y - y cos y) / sin^2 y, y = pi mu
+    // fact = pi mu / sin(pi mu); d fact/d mu = pi (sin y - y cos y) / sin^2 y, y = pi mu,
+    // written pi y g(y) (y / sin y)^2 with g(y) = (sin y - y cos y)/y^3: no y^3 or
+    // sin^2 y, which underflow (to 0/0) for |mu| below ~1e-103
     dual fact = {1.0, 0.0};
     if (mu != 0.0) {
-        const double y = PI * mu, sy = sin(y);
-        fact = {y / sy, PI * y * y * y * sin_minus_ycos_over_y3(y) / (sy * sy)};
+        const double y = PI * mu, ys = y / sin(y);
+        fact = {ys, PI * y * sin_minus_ycos_over_y3(y) * ys * ys};
     }
     const dual ch = {cosh(sigma.a), sinh(sigma.a) * L};
     const dual shc = {sinhc(sigma.a), sinhc_deriv(sigma.a) * L};
@@ -203,6 +270,7 @@ LOGBESSEL_INLINE double k_temme_dv(double v, double x, double& rt_out) {
     dual sumf = f, sumh = p;
     double c = 1.0;
     const double u = 0.25 * x * x;
+    // At most 199 terms; the tests below end it after ~30 at x = 1/2 (c ~ (x^2/4)^k / k!).
     for (int k = 1; k < 200; ++k) {
         const dual den = {k * k - mu2, -2.0 * mu};
         f = (f * double(k) + p + q) / den;
@@ -217,15 +285,18 @@ LOGBESSEL_INLINE double k_temme_dv(double v, double x, double& rt_out) {
             fabs(c * h.d) < 0.125 * DBL_EPS * (fabs(sumh.d) + fabs(sumh.a)))
             break;
     }
-    double dlogk = sumf.d / sumf.a;
-    dual rt = sumh / sumf * 2.0;  // x K_{mu+1}/K_mu
-    const int steps = int(n);
-    const double x2 = x * x;
+    const double dlogf = sumf.d / sumf.a;
+    double dlogk = dlogf;
+    const int steps = int(n);  // n <= 24 (r < DEBYE_R_MIN)
+    if (steps == 0) return dlogk;
+    double dl = sumh.d / sumh.a - dlogf;            // d log rt_0
+    double w = x * ((x * sumf.a) / (2.0 * sumh.a));  // x^2 / rt_0
     for (int j = 1; j <= steps; ++j) {
-        dlogk += rt.d / rt.a;  // log K_{mu+j} = log K_{mu+j-1} + log(rt_{j-1}/x)
-        rt = x2 / rt + dual{2.0 * (mu + j), 2.0};
+        dlogk += dl;
+        const double rt = w + 2.0 * (mu + j);
+        dl = fma(-w, dl, 2.0) / rt;
+        w = x * (x / rt);
     }
-    rt_out = rt.a;
     return dlogk;
 }
 
@@ -235,7 +306,7 @@ LOGBESSEL_INLINE double k_temme_dv(double v, double x, double& rt_out) {
 // (DLMF 10.28.2) with the series of I and its order derivative.
 // ---------------------------------------------------------------------------------------
 LOGBESSEL_INLINE dual k_ratio_cf_dual(double v, double x) {
-    const double v2 = v * v;
+    const double v2 = v * v;  // v >= 2^-400 or 0 (log_kv_dv_pos): no subnormal square
     // The value's a-priori depth (log_kv.h) plus a margin: the derivative converges a little
     // more slowly. (A convergence test on the value alone fails at half-integer v, where
     // a_k = v^2 - (k - 1/2)^2 vanishes and the value's fraction terminates but the
@@ -263,10 +334,7 @@ LOGBESSEL_INLINE double k_cf_dv(double v, double x) {
 
 // d/dv log K_v(x), v >= 0, x > 0, r < DEBYE_R_MIN.
 LOGBESSEL_INLINE double log_kv_dv_small(double v, double x) {
-    if (x <= TEMME_X_MAX) {
-        double rt;
-        return k_temme_dv(v, x, rt);
-    }
+    if (x <= TEMME_X_MAX) return k_temme_dv(v, x);
     return k_cf_dv(v, x);
 }
 
@@ -359,28 +427,90 @@ LOGBESSEL_INLINE double log_iv_dv_pos(double v, double x) {
 }
 
 LOGBESSEL_INLINE double log_kv_dv_pos(double v, double x) {
-    if (v == 0.0) return 0.0;  // K is even in v
+    // K is even in v: d/dv log K_v(x) = v G(x) + O(v^3), G(x) = (d^2/dv^2 K_v / K_v)(x, 0)
+    // (below ~(log(2/x))^2 + 1 for x <= 1/2, below 1 for x > 1/2). The algorithms below get
+    // it as a sum of O(1) terms that cancel (absolute error ~eps, as for every |v| < 1);
+    // for v < 2^-400 the value itself is below 2^-380 and 0 is returned: closer to it than
+    // that error, and no subnormal derivative seeds (2v, -2mu) run through ~100 levels.
+    if (v < 0x1p-400) return 0.0;
     const double r = hypot_pos(v, x);
     if (r >= DEBYE_R_MIN) return uniform_deriv(v, x, r, -1.0, 0);
     return log_kv_dv_small(v, x);
 }
 
-// Negative order v = -a (a > 0), 0 < x < inf: I_v = I_a + c K_a, c = (2/pi) sin(a pi)
-// (DLMF 10.27.2). which = 1: d/dx log I_v; which = 0: d/dv log I_v, using
-// d/dv = -d/da and dc/da = 2 cos(a pi). NaN where I_v(x) <= 0.
+// x d/dx log I_a(x) and x d/dx log K_a(x), a >= 0 finite, 0 < x < inf: finite for every
+// such input (d/dx itself ~ +-a/x overflows for tiny x).
+LOGBESSEL_INLINE double log_iv_dx_pos_times_x(double a, double x) {
+    const double r = hypot_pos(a, x);
+    if (r >= DEBYE_R_MIN) return uniform_deriv(a, x, r, 1.0, 1, true);
+    return fma(x, iv_ratio(a + 1.0, x), a);
+}
+
+LOGBESSEL_INLINE double log_kv_dx_pos_times_x(double a, double x) {
+    const double r = hypot_pos(a, x);
+    if (r >= DEBYE_R_MIN) return uniform_deriv(a, x, r, -1.0, 1, true);
+    return a - k_rt_small(a, x);
+}
+
+// Negative order v = -a (a > 0), 0 < x < inf. which = 1: d/dx log I_v (a non-integer);
+// which = 0: d/dv log I_v.
+//
+// Integer a = n: I_{-n} = I_n, but the order derivative is not that of I_n: from
+// DLMF 10.27.2 (d/da of (2/pi) sin(a pi) K_a at a = n is 2 (-1)^n K_n),
+//   d/dv log I_v |_{v=-n} = -(d/da log I_a + 2 (-1)^n K_n/I_n).
+// K_n/I_n overflows for small x (x < ~n/e at large n, e.g. (-138, 2.4e-9)); the true
+// value is then beyond the range and the result is its signed infinity: -inf for even n,
+// +inf for odd n, as scipy.special functions overflow to a signed inf. Every n >= 2^53 is
+// even.
+//
+// Non-integer a: I_v = I_a (1 + t), t = (2/pi) sin(a pi) K_a/I_a (DLMF 10.27.2), so
+//   d/dx log I_v = (Dxi + t Dxk)/(1 + t),   Dxi, Dxk = d/dx log I_a, log K_a,
+//   d/dv log I_v = -(Dvi + 2 cos(a pi) K_a/I_a + t Dvk)/(1 + t),
+// using d/dv = -d/da. log|t| comes from the logarithms as log_iv_neg_sin (log_iv.h) forms
+// it, so that the result is NaN exactly where log_iv(v, x) is NaN (I_v(x) <= 0: sin(a pi)
+// < 0 and |t| >= 1). Where |t| > 1 the fractions are divided through by t:
+//   (Dxi/t + Dxk)/(1/t + 1),   -(Dvi/t + pi cot(a pi) + Dvk)/(1/t + 1)
+// (2 cos(a pi) K_a/(I_a t) = pi cot(a pi); |t| > 1 needs |sin(a pi)| > ~1e-3, as
+// K_a/I_a < ~750 for small a). Where |t| <= 1, K_a/I_a = |t| pi/(2 |sin(a pi)|) is finite.
+// The x-derivative is formed as x d/dx (finite) and divided by x last, so a subnormal x
+// gives the (possibly infinite) value and not inf * 0. Near the zeros of I_v the problem
+// itself is ill-conditioned.
 LOGBESSEL_INLINE double log_iv_neg_deriv(double v, double x, int which) {
     const double a = -v;
-    const double sa = sinpi(a);
-    const double ca = (is_integer(a) ? (fmod(a, 2.0) == 0.0 ? 1.0 : -1.0) : sinpi(a + 0.5));
     const double li = log_iv_pos(a, x);
     const double lk = log_kv(a, x);
-    const double m = li > lk ? li : lk;
-    const double A = exp(li - m), B = exp(lk - m);
-    const double den = A + (2.0 / PI) * sa * B;
-    if (!(den > 0.0)) return nan_value();
-    if (which == 1)
-        return (A * log_iv_dx_pos(a, x) + (2.0 / PI) * sa * B * log_kv_dx_pos(a, x)) / den;
-    const double num = A * log_iv_dv_pos(a, x) + B * (2.0 * ca + (2.0 / PI) * sa * log_kv_dv_pos(a, x));
+    if (is_integer(a)) {
+        const double par = fmod(a, 2.0) == 0.0 ? 2.0 : -2.0;  // 2 (-1)^n
+        return -(log_iv_dv_pos(a, x) + par * exp(lk - li));
+    }
+    const double s = sinpi(a);
+    const double L = (log(2.0 / PI * fabs(s)) + lk) - li;  // log |t|
+    if (s < 0.0 && !(L < 0.0)) return nan_value();         // I_v(x) <= 0
+    const bool inv = L > 0.0;                               // then s > 0
+    // |t| = c e^d: the product where e^d is in range (exp(L) would carry the absolute
+    // error of L, ~eps |log c|, which is large for tiny c: 1e3 eps at a = 1e-286)
+    const double c = 2.0 / PI * fabs(s), d = lk - li;
+    const bool direct = fabs(d) < 700.0;
+    const double tm = direct ? (inv ? exp(-d) / c : c * exp(d)) : exp(inv ? -L : L);
+    const double t = s < 0.0 ? -tm : tm;  // t, or 1/t where inv
+    const double den = 1.0 + t;
+    if (which == 1) {
+        const double dk = log_kv_dx_pos_times_x(a, x);
+        if (a < 0x1p-900 && x < DEBYE_R_MIN) {
+            // tiny a (c ~ 2a): t ~ 2a K_a/I_a and x d/dx log I_a ~ a + x^2/2 would lose
+            // bits to the subnormal range for subnormal a; both are formed times 2^600 (t <
+            // 2^-890, so not inv, and (2/pi) sin(pi a) = 2a to the last bit)
+            const double sc = 0x1p600, as = a * sc;
+            const double ts = direct ? 2.0 * as * exp(d) : exp(L + 600.0 * LN2);
+            const double dis = fma(x * sc, iv_ratio(a + 1.0, x), as);
+            return fma(ts, dk, dis) / den / x * 0x1p-600;
+        }
+        const double di = log_iv_dx_pos_times_x(a, x);
+        return (inv ? fma(di, t, dk) : fma(t, dk, di)) / den / x;
+    }
+    const double ca = sinpi(a + 0.5);  // cos(a pi); a + 0.5 exact for non-integer a
+    const double di = log_iv_dv_pos(a, x), dk = log_kv_dv_pos(a, x);
+    const double num = inv ? fma(di, t, dk + PI * ca / s) : fma(t, dk, di) + 2.0 * ca * exp(lk - li);
     return -num / den;
 }
 
@@ -394,8 +524,8 @@ LOGBESSEL_INLINE double log_iv_dx(double v, double x) {
     const bool neg_nonint = v < 0.0 && !detail::is_integer(v);
     if (v < 0.0 && !neg_nonint) v = -v;
     if (x == inf_value()) return v == inf_value() ? nan_value() : 1.0;
-    if (x == 0.0) {
-        if (neg_nonint) return nan_value();
+    if (x == 0.0) {  // ~ v/x; NaN where log_iv is (I_v < 0 near 0: sin(-v pi) < 0)
+        if (neg_nonint) return detail::sinpi(-v) > 0.0 ? -inf_value() : nan_value();
         return v == 0.0 ? 0.0 : inf_value();
     }
     if (v == inf_value()) return inf_value();
@@ -419,7 +549,11 @@ LOGBESSEL_INLINE double log_iv_dv(double v, double x) {
     if ((signbit(x) && x != 0.0) || v == -inf_value()) return nan_value();
     if (x == inf_value()) return v == inf_value() ? nan_value() : 0.0;
     if (v == inf_value()) return -inf_value();
-    if (x == 0.0) return v >= 0.0 ? -inf_value() : nan_value();
+    if (x == 0.0) {  // the limits of the x > 0 results (log_iv_neg_deriv)
+        if (v >= 0.0) return -inf_value();  // log(x/2) - psi(v + 1) + ...
+        if (detail::is_integer(v)) return fmod(v, 2.0) == 0.0 ? -inf_value() : inf_value();
+        return detail::sinpi(-v) > 0.0 ? -inf_value() : nan_value();
+    }
     if (v < 0.0) return detail::log_iv_neg_deriv(v, x, 0);
     return detail::log_iv_dv_pos(v, x);
 }

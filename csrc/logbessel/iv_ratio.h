@@ -117,10 +117,16 @@ LOGBESSEL_INLINE double iv_log_ratio_uniform(double v, double x) {
     const double hd = v - 0.5;                      // (2v - 1) / 2
     const double dr = (0.5 * hd) / (0.5 * hrv + 0.5 * hrw);  // r_v - r_w
     const double aw = w >= 0.0 ? asinh_ratio(hw, hx, hrw) : -asinh_ratio(-hw, hx, hrw);
-    double dA;  // A_v - A_w
-    if (w > 0.0) dA = asinh(0.5 * ((hd / hrv) / (hv * (hrw / hrv) + hw)));
-    else dA = asinh_ratio(hv, hx, hrv) - aw;  // opposite signs: no cancellation
-    const double dF = dr - aw - v * dA;
+    double vdA;  // v (A_v - A_w)
+    if (w > 0.0) {
+        const double den = hv * (hrw / hrv) + hw, y = 0.5 * ((hd / hrv) / den);
+        // y < 2^-1022 (v near DBL_MAX): asinh(y) = y, and v y formed without y itself, which
+        // can be subnormal there
+        vdA = y < 0x1p-1022 ? (hv * (hd / hrv)) / den : v * asinh(y);
+    } else {
+        vdA = v * (asinh_ratio(hv, hx, hrv) - aw);  // opposite signs: no cancellation
+    }
+    const double dF = dr - aw - vdA;
     // -0.5 log(r_v / r_w) = -0.25 log1p((r_v^2 - r_w^2) / r_w^2)
     const double dlogr = -0.25 * log1p(0.5 * ((hd / hrw) / hrw));
     double lIv, lKv, lIw, lKw;  // r = inf (v, x near DBL_MAX): the corrections, ~1/r, are 0

@@ -34,7 +34,7 @@ LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double
     for (int l = 0; l < N; ++l) {  // vectorized: log_lane, exp_lane and pi_m_over_sinpi, no libm
         const double L = LN2 - log_lane_any(x[l]);  // log(2/x) >= 0
         const double sigma = mu[l] * L;
-        mu2[l] = mu[l] * mu[l];
+        mu2[l] = square_or_zero(mu[l]);
         const double g1 = temme_gamma1(mu2[l]);
         const double g2 = temme_gamma2(mu2[l]);
         const double gp = 1.0 / (g2 - mu[l] * g1);  // Gamma(1 + mu)
@@ -108,7 +108,7 @@ LOGBESSEL_INLINE void k_ratio_cf_n(const double* v, const double* x, double* rt)
     for (int l = 0; l < N; ++l) {
         start[l] = k_ratio_cf_depth(v[l], x[l]) | 1;  // odd, so the pairs end at k = 1
         top = start[l] > top ? start[l] : top;
-        v2[l] = v[l] * v[l];
+        v2[l] = square_or_zero(v[l]);
         t[l] = 1.0 / (2.0 * (start[l] + x[l]));  // t_depth, with t_{depth+1} = 0
     }
     for (int k = top - 2; k >= 1; k -= 2) {

@@ -163,7 +163,7 @@ LOGBESSEL_INLINE void debye_log_corrections_n(const double* v, const double* r, 
         cls = c > cls ? c : cls;
         w[l] = 1.0 / r[l];
         const double p = v[l] * w[l];
-        q[l] = p * p;
+        q[l] = square_or_zero(p);
     }
     debye_log_sums_n<N>(cls, r, q, w, E, O);
     for (int l = 0; l < N; ++l) {

@@ -61,7 +61,9 @@ LOGBESSEL_INLINE double log_sphere_uniform(double p) {
         t = dd_sub(t, dd{LN2, LN2_LO});
         return t.hi + t.lo;
     }
-    return (a - 0.5) * log(a) - a * (1.0 + LN_PI);  // no cancellation; +inf beyond ~2.6e305
+    // no cancellation; +inf beyond ~2.6e305 (grouped so that it is never inf - inf)
+    const double la = log(a);
+    return a * (la - (1.0 + LN_PI)) - 0.5 * la;
 }
 
 }  // namespace detail

@@ -32,7 +32,7 @@ _dispatch._report_bad_num_threads(stacklevel=2)
 # The public elementwise functions: the registry's rows whose home is this module
 # (csrc/logbessel/registry.h), their docstrings from _docs.py.
 _PUBLIC = _registry.names("logbessel")
-globals().update({_name: _registry.public_function(_name, __name__) for _name in _PUBLIC})
+globals().update({_name: _dispatch.public_function(_name, __name__) for _name in _PUBLIC})
 
 # namespace of the raw numpy ufuncs
 ufuncs = type("ufuncs", (), {"__module__": __name__, "__doc__": "The raw numpy ufuncs.",

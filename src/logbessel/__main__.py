@@ -4,7 +4,9 @@
     logbessel table           the same
     logbessel fit [FILE]      fit a von Mises-Fisher distribution to the rows of FILE
                               (.npy, .csv or .txt); without FILE, the built-in example:
-                              samples from a known vMF in p = 8192 dimensions
+                              samples from a known vMF in p = 8192 dimensions;
+                              --output OUT.json saves the result (all of mu) as JSON
+    logbessel --version       the package's version
 
 Run ``logbessel fit --help`` for the options.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import array
+import json
 import math
 import re
 import os
@@ -33,11 +36,19 @@ TABLE_POINTS = [
     (50.0, 1e-5),
 ]
 
-# The built-in example of `logbessel fit` (documented in the README and in --help).
+# The built-in example of `logbessel fit` (documented in docs/vmf.md and in --help).
 EXAMPLE_P = 8192
 EXAMPLE_N = 1000
 EXAMPLE_KAPPA = 5000.0
 EXAMPLE_SEED = 0
+# Options of `logbessel fit` that only the built-in example uses (attribute, flag, default),
+# and those that only a text FILE uses: given where they do not apply, they are an error
+# rather than silently ignored.
+EXAMPLE_OPTIONS = [("p", "--p", EXAMPLE_P), ("n", "--n", EXAMPLE_N),
+                   ("kappa", "--kappa", EXAMPLE_KAPPA), ("seed", "--seed", EXAMPLE_SEED)]
+TEXT_OPTIONS = [("delimiter", "--delimiter", None), ("skiprows", "--skiprows", 0)]
+# Rows per block when SciPy's logpdf is summed over all rows (bounded memory).
+_SCIPY_LOGPDF_ROWS = 4096
 
 
 class _Progress:
@@ -387,8 +398,132 @@ def _fmt_vec(v, k=5):
     return f"[{head}{', ...' if v.shape[0] > k else ''}]"
 
 
-def cmd_fit(args) -> int:
+def _check_options(args):
+    """Options given where they do not apply are an error (they used to be ignored)."""
+    def given(options):
+        flags = [flag for attr, flag, _ in options if getattr(args, attr) is not None]
+        return " and ".join(flags) + (" apply" if len(flags) > 1 else " applies"), bool(flags)
+    if args.file is not None:
+        said, extra = given(EXAMPLE_OPTIONS)
+        if extra:
+            raise ValueError(f"{said} only to the built-in example (without FILE), not to "
+                             f"{args.file}")
+        said, extra = given(TEXT_OPTIONS)
+        if extra and os.path.splitext(args.file)[1].lower() == ".npy":
+            raise ValueError(f"{said} only to a text FILE (.csv, .txt), not to {args.file}")
+    else:
+        said, extra = given(TEXT_OPTIONS)
+        if extra:
+            raise ValueError(f"{said} only to a text FILE (.csv, .txt); without FILE, "
+                             f"`logbessel fit` runs the built-in example")
+        for attr, _, default in EXAMPLE_OPTIONS:
+            if getattr(args, attr) is None:
+                setattr(args, attr, default)
+    if args.skiprows is None:
+        args.skiprows = 0
+    if args.output is not None:
+        parent = os.path.dirname(os.path.abspath(args.output))
+        if not os.path.isdir(parent):
+            raise ValueError(f"--output {args.output}: the folder {parent} does not exist")
+
+
+def _jsonable(value):
+    """value as JSON data: arrays and NumPy scalars as lists and numbers, inf and nan as the
+    strings "inf", "-inf", "nan" (strict JSON has no such numbers; float() reads them)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return _jsonable(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else ("nan" if math.isnan(v) else
+                                          ("inf" if v > 0 else "-inf"))
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _fields(obj):
+    """The public data fields of a result object (dataclass, named tuple, object with
+    attributes, or dict) as a dict."""
+    import dataclasses
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif dataclasses.is_dataclass(obj):
+        items = ((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj))
+    elif hasattr(obj, "_asdict"):
+        items = obj._asdict().items()
+    elif hasattr(obj, "__dict__"):
+        items = vars(obj).items()
+    else:
+        items = ((k, getattr(obj, k)) for k in dir(obj))
+    return {k: v for k, v in items if not k.startswith("_") and not callable(v)}
+
+
+def _statistics(X, weights, method):
+    """Standard errors and the Rayleigh test of uniformity (weighted rows included), from
+    ``vmf.fit(..., return_result=True)``, which reads X once more: a dict with "fit" (the
+    result's fields other than mu, kappa and the test) and "uniformity_test"."""
     from logbessel import vmf
+    try:
+        res = vmf.fit(X, weights=weights, method=method, return_result=True)
+    except (ValueError, ArithmeticError) as exc:     # the fit itself stands: say so, go on
+        warnings.warn(f"standard errors / uniformity test not computed: {exc}")
+        return {}
+    skip = ("mu", "kappa", "rayleigh")
+    stats = {"fit": {k: v for k, v in _fields(res).items() if k not in skip}}
+    if res.rayleigh is not None:
+        stats["uniformity_test"] = {"test": "Rayleigh", **_fields(res.rayleigh)}
+    return stats
+
+
+def fit_result(*, source, n, p, method, mu, kappa, rbar, total, weighted, loglik,
+               statistics=(), warnings_=()):
+    """The result of `logbessel fit` as a JSON-ready dict (what --output writes)."""
+    import logbessel
+    out = {
+        "logbessel_version": logbessel.__version__,
+        "data": source,
+        "n": int(n),
+        "p": int(p),
+        "method": method,
+        "kappa": kappa,
+        "rbar": rbar,
+        "log_likelihood": loglik,
+        "log_likelihood_is": ("sum over all n rows of w_i log f(x_i; mu, kappa) at the fitted "
+                              "mu and kappa" if weighted else
+                              "sum over all n rows of log f(x_i; mu, kappa) at the fitted mu "
+                              "and kappa"),
+    }
+    if weighted:
+        out["total_weight"] = total
+    out.update(dict(statistics))
+    out["warnings"] = list(warnings_)
+    out["mu"] = mu
+    return _jsonable(out)
+
+
+def _scalar_summary(fields):
+    """ "name = value, ..." for the scalar numbers among fields (for the terminal)."""
+    parts = []
+    for k, v in fields.items():
+        if isinstance(v, (bool, np.bool_)) or isinstance(v, str):
+            continue
+        if isinstance(v, (int, float, np.integer, np.floating)) or \
+                (hasattr(v, "ndim") and v.ndim == 0):
+            parts.append(f"{k} = {float(v):.6g}")
+    return ", ".join(parts)
+
+
+def cmd_fit(args) -> int:
+    from logbessel import _vmf_fit
+    _check_options(args)
     progress = _Progress(args.quiet)
     truth = None
     if args.file is None:
@@ -419,13 +554,15 @@ def cmd_fit(args) -> int:
         progress.start(f"fitting ({args.method}): checking and summing {n} rows of length {p}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            mu, kappa, rbar, total = vmf._fit(X, weights, args.method,
-                                              progress.update if X.size > 20_000_000 else None)
+            mu, kappa, rbar, total = _vmf_fit.fit(
+                X, weights, args.method, progress.update if X.size > 20_000_000 else None)
+            progress.done()
+            stats = _statistics(X, weights, args.method)
     except ValueError as exc:
         raise ValueError(_with_lines(exc, lines, args.file)) from None
-    progress.done()
-    for wmsg in caught:
-        print(f"warning: {wmsg.message}")
+    messages = list(dict.fromkeys(str(w.message) for w in caught))
+    for msg in messages:
+        print(f"warning: {msg}")
 
     print(f"data:   {source}")
     print(f"        n = {n} rows, p = {p}" + ("" if weights is None else
@@ -439,7 +576,23 @@ def cmd_fit(args) -> int:
     print(f"kappa:  {kappa!r}  ({args.method})" + (
         f"   true kappa {truth[1]:g}" if truth is not None else ""))
     ll = _loglik(p, kappa, rbar, total)
-    print(f"log-likelihood: {ll:.10g}")
+    print(f"log-likelihood: {ll:.10g}  (sum of {'w_i ' if weights is not None else ''}"
+          f"log f(x_i) over all {n} rows at this mu, kappa)")
+    if _scalar_summary(stats.get("fit", {})):
+        print(f"fit:    {_scalar_summary(stats['fit'])}")
+    if "uniformity_test" in stats:
+        print(f"uniformity (Rayleigh test): "
+              f"{_scalar_summary(stats['uniformity_test'])}")
+    if args.output is not None:
+        result = fit_result(source=source, n=n, p=p, method=args.method, mu=mu, kappa=kappa,
+                            rbar=rbar, total=total, weighted=weights is not None, loglik=ll,
+                            statistics=stats, warnings_=messages)
+        with open(args.output, "w") as fh:
+            json.dump(result, fh, indent=1, allow_nan=False)
+            fh.write("\n")
+        print(f"saved:  {args.output} (JSON, with all {p} components of mu)")
+    elif p > 5:
+        print("        (all of mu: --output FILE.json)")
 
     if not args.no_scipy and _have_scipy():
         _scipy_fit(X, p, rbar, total, kappa, weights, progress)
@@ -472,24 +625,39 @@ def _scipy_fit(X, p, rbar, total, kappa, weights, progress):
         print("        (in this dimension ive(p/2, kappa) / ive(p/2 - 1, kappa) is 0/0 = nan "
               "in SciPy,")
         print("        so its root search stops at the lower end of its bracket, 1e-8)")
+    n = X.shape[0]
     ll_s = _loglik(p, kappa_s, rbar, total)
-    print(f"        log-likelihood at SciPy's kappa (computed by logbessel): {ll_s:.10g}")
+    print(f"        log-likelihood at SciPy's fit, over the same {n} rows as ours:")
+    print(f"          computed by logbessel:      {ll_s:.10g}")
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            own = float(np.sum(vonmises_fisher(mu_s, kappa_s).logpdf(X[:min(len(X), 1000)])))
-            print(f"        SciPy's own logpdf summed over {min(len(X), 1000)} rows: {own:.10g}")
+            own = _scipy_logpdf_sum(vonmises_fisher(mu_s, kappa_s), X)
+            print(f"          SciPy's own logpdf, summed: {own:.10g}" + (
+                "" if math.isfinite(own) else
+                "  (not finite: SciPy's normaliser fails in this dimension)"))
         except Exception as exc:
-            print(f"        SciPy's own logpdf raised {type(exc).__name__}: {exc}")
+            print(f"          SciPy's own logpdf raised {type(exc).__name__}: {exc}")
+
+
+def _scipy_logpdf_sum(dist, X):
+    """sum_i dist.logpdf(x_i) over all rows of X, a block of rows at a time."""
+    total = 0.0
+    for i in range(0, X.shape[0], _SCIPY_LOGPDF_ROWS):
+        total += float(np.sum(dist.logpdf(np.asarray(X[i:i + _SCIPY_LOGPDF_ROWS],
+                                                     dtype=np.float64))))
+    return total
 
 
 # --------------------------------------------------------------------------------------
 
 def _parser():
+    from logbessel import __version__
     ap = argparse.ArgumentParser(
         prog="logbessel",
         description="log I_v(x), log K_v(x) and the von Mises-Fisher distribution in any "
                     "dimension. Without a command: a table of log I and log K next to SciPy.")
+    ap.add_argument("--version", action="version", version=f"logbessel {__version__}")
     sub = ap.add_subparsers(dest="command")
     t = sub.add_parser("table", help="the table of log I_v(x), log K_v(x) (the default)")
     t.add_argument("--no-scipy", action="store_true", help="leave out the SciPy columns")
@@ -500,7 +668,9 @@ def _parser():
                     "is installed, SciPy's vonmises_fisher.fit on the same data. Without "
                     f"FILE: the built-in example, {EXAMPLE_N} samples drawn from "
                     f"vMF(mu, kappa = {EXAMPLE_KAPPA:g}) in p = {EXAMPLE_P} dimensions with a "
-                    f"random mu (seed {EXAMPLE_SEED}); change it with --p/--n/--kappa/--seed.")
+                    f"random mu (seed {EXAMPLE_SEED}); change it with --p/--n/--kappa/--seed "
+                    "(options of the example only: an error with FILE). --output saves the "
+                    "result as JSON, with all of mu.")
     f.add_argument("file", nargs="?", help="data file: .npy, .csv or .txt (rows = vectors)")
     f.add_argument("--normalize", action="store_true",
                    help="project every row onto the unit sphere first (x / ||x||)")
@@ -508,19 +678,26 @@ def _parser():
                                                        "song"],
                    help="kappa estimator (default: mle, the exact maximum likelihood)")
     f.add_argument("--weights", metavar="FILE", help="text file with one weight per row")
+    f.add_argument("--output", metavar="OUT.json",
+                   help="write the result as JSON: mu (all p components), kappa, rbar, n, p, "
+                        "method, the log-likelihood (and standard errors and the uniformity "
+                        "test where this version computes them); inf/nan as strings")
     f.add_argument("--delimiter", default=None,
                    help="column separator of a text file (default: ',' for .csv, "
                         "whitespace otherwise)")
-    f.add_argument("--skiprows", type=int, default=0,
+    f.add_argument("--skiprows", type=int, default=None,
                    help="lines to skip at the top of a text file (a first line in which no "
                         "field is a number is skipped anyway, as a header, with a note)")
     f.add_argument("--no-scipy", action="store_true", help="skip the SciPy comparison")
     f.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
-    f.add_argument("--p", type=int, default=EXAMPLE_P, help="built-in example: dimension")
-    f.add_argument("--n", type=int, default=EXAMPLE_N, help="built-in example: samples")
-    f.add_argument("--kappa", type=float, default=EXAMPLE_KAPPA,
-                   help="built-in example: true kappa")
-    f.add_argument("--seed", type=int, default=EXAMPLE_SEED, help="built-in example: seed")
+    f.add_argument("--p", type=int, default=None,
+                   help=f"built-in example only: dimension (default {EXAMPLE_P})")
+    f.add_argument("--n", type=int, default=None,
+                   help=f"built-in example only: samples (default {EXAMPLE_N})")
+    f.add_argument("--kappa", type=float, default=None,
+                   help=f"built-in example only: true kappa (default {EXAMPLE_KAPPA:g})")
+    f.add_argument("--seed", type=int, default=None,
+                   help=f"built-in example only: seed (default {EXAMPLE_SEED})")
     return ap
 
 

@@ -6,11 +6,9 @@ import warnings
 
 import numpy as np
 
-from . import _core
-
-def _is_cupy(obj) -> bool:
-    mod = type(obj).__module__
-    return mod.startswith("cupy") and hasattr(obj, "__cuda_array_interface__")
+from . import _core, _registry
+from ._arrays import is_cupy as _is_cupy
+from ._docs import DOCS
 
 
 def _type_name(obj) -> str:
@@ -159,3 +157,15 @@ def make_public(name: str, ufunc, doc: str, *, module: str = "logbessel", qualna
     func.__doc__ = doc
     func.ufunc = ufunc
     return func
+
+
+def public_function(name: str, module: str):
+    """The public function of registry row `name` (_registry), bound in `module` (its HOME):
+    as `name` in logbessel, as `_name` elsewhere (the elementwise part of a function of that
+    module); its docstring is _docs.DOCS[name]."""
+    f = _registry.BY_NAME[name]
+    if f.home != module:
+        raise ValueError(f"{name} belongs to {f.home}, not {module}")
+    qualname = name if module == "logbessel" else "_" + name
+    return make_public(name, getattr(_core, name), DOCS[name], module=module, qualname=qualname,
+                       params=f.params)

@@ -26,9 +26,12 @@ DOCS["log_iv"] = ("""log_iv(v, x, /, out=None, **ufunc_kwargs)
     Domain: every real v, x >= 0. Computed in log space, so it never overflows or
     underflows: log_iv(1e8, 1e300) and log_iv(1e8, 1e-300) are finite.
 
-    Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> 0 for v = 0 and -inf for v > 0;
-    x = inf -> inf; v = inf -> -inf. Negative integer v: I_{-n} = I_n. Negative non-integer v:
+    Special values: x = 0 -> 0 for v = 0 and -inf for v > 0; x = inf -> inf; v = inf
+    (finite x) -> -inf; a value beyond the float64 range -> -inf or inf (e.g. v = 1e308,
+    x = 1e-300). Negative integer v: I_{-n} = I_n. Negative non-integer v:
     I_{-a} = I_a + (2/pi) sin(a pi) K_a can be negative; the result is NaN where it is.
+    NaN exactly for: NaN in, x < 0, v = -inf, v = x = inf, and those I_v(x) <= 0 (which
+    needs sin(-v pi) < 0, i.e. floor(-v) odd); every other input gives a number or +-inf.
 
     """ + _DTYPE + "\n" + _ACCURACY)
 
@@ -37,8 +40,9 @@ DOCS["log_kv"] = ("""log_kv(v, x, /, out=None, **ufunc_kwargs)
     Natural logarithm of the modified Bessel function of the second kind, log K_v(x).
 
     Domain: every real v (K_{-v} = K_v), x >= 0, in log space (no overflow or underflow).
-    Special values: NaN in -> NaN; x < 0 -> NaN; x = 0 -> inf; x = inf -> -inf;
-    |v| = inf with finite x > 0 -> inf.
+    Special values: x = 0 -> inf; x = inf -> -inf; |v| = inf with finite x > 0 -> inf; a
+    value beyond the float64 range -> inf or -inf (e.g. v = 1e308, x = 1e-300).
+    NaN exactly for: NaN in, x < 0, and |v| = inf with x = inf.
 
     """ + _DTYPE + "\n" + _ACCURACY)
 
@@ -56,7 +60,9 @@ DOCS["iv_ratio"] = ("""iv_ratio(v, x, /, out=None, **ufunc_kwargs)
     ratios at positive orders: finite, and negative where one of I_v, I_{v-1} is negative
     (not NaN); near a zero of I_v or I_{v-1} it is as ill-conditioned as the ratio itself.
     x = 0 -> 0 (v > 0), +inf (integer v <= 0), -0 (other v < 0: the limit); x = inf -> 1;
-    NaN for NaN input, x < 0 or v = -inf.
+    +inf at integer v <= 0 where I_n/I_{n+1} ~ 2(n+1)/x exceeds the float64 range; a true
+    value below 2^-1022 is returned as a subnormal (not 0).
+    NaN exactly for: NaN in, x < 0, v = -inf, and v = x = inf.
 
     """ + _DTYPE + "\n" + _ACCURACY)
 
@@ -77,35 +83,53 @@ DOCS["iv_ratio_complement"] = ("""iv_ratio_complement(v, x, /, out=None, **ufunc
 
     For large x the ratio tends to 1 (1 - ratio ~ (v - 1/2)/x), so 1 - iv_ratio(v, x) loses
     the digits that matter; this function takes -expm1 of the log ratio of the uniform
-    expansions there instead. A few eps relative for v >= 1 (for 1/2 <= v < 1 and x up to
-    about 24 it is 1 - iv_ratio). x = 0 -> 1, x = inf -> 0. The von Mises-Fisher layer uses it
-    for 1 - A_p(kappa) at large kappa.
+    expansions there instead (Hankel's for 0 < v < 1, with the factor 2v - 1 taken out), and
+    for small r the continued fraction in double-double: a few eps relative for every real v
+    (for negative non-integer v as conditioned near the zeros of I_v, I_{v-1}). x = 0 -> 1
+    minus the ratio's limit, x = inf -> 0; -inf where the ratio is +inf.
+    NaN exactly for: NaN in, x < 0, v = -inf, and v = x = inf. The von Mises-Fisher layer
+    uses it for 1 - A_p(kappa) at large kappa.
 
     """ + _DTYPE + "\n")
 
+_DERIV_NAN = ("NaN exactly where {rule}; every other input gives a number or a signed "
+              "infinity (the true value beyond the float64 range, or a limit).")
+_NAN_I = _DERIV_NAN.format(rule="log_iv(v, x) is NaN (NaN in, x < 0, v = -inf, v = x = inf, and "
+                                "negative non-integer v with I_v(x) <= 0, x = 0 included)")
+_NAN_K = _DERIV_NAN.format(rule="an input is NaN, x < 0, or v = +-inf with x = inf")
+
 DOCS["log_iv_dx"] = (_DERIV_DOC.format(
     name="log_iv_dx", what="d/dx log I_v(x) = I_v'(x) / I_v(x)",
-    how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion.",
-    special="x = 0 -> 0 (v = 0) or inf (v > 0); x = inf -> 1; NaN for negative non-integer "
-            "v where I_v(x) <= 0.",
-    acc="a few eps relative."))
+    how="Computed as iv_ratio(v+1, x) + v/x (DLMF 10.29.2) or from the uniform expansion; for "
+        "negative non-integer v from I_v = I_a + (2/pi) sin(a pi) K_a (a = -v, DLMF 10.27.2). "
+        + _NAN_I,
+    special="x = 0 -> 0 (v = 0), inf (v > 0 or negative integer v), -inf (negative "
+            "non-integer v with sin(-v pi) > 0); x = inf -> 1; v = inf -> inf.",
+    acc="a few eps relative; for negative non-integer v as conditioned near the zeros of I_v."))
 DOCS["log_kv_dx"] = (_DERIV_DOC.format(
     name="log_kv_dx", what="d/dx log K_v(x) = K_v'(x) / K_v(x) = -K_{v+1}(x)/K_v(x) + v/x",
     how="K_{v+1}/K_v comes from a continued fraction, Temme's series or the uniform expansion; "
-        "never from a difference of logarithms.",
-    special="x = 0 -> -inf; x = inf -> -1; even in v.",
+        "never from a difference of logarithms. " + _NAN_K,
+    special="x = 0 -> -inf; x = inf -> -1; |v| = inf -> -inf; even in v.",
     acc="a few eps relative."))
 DOCS["log_iv_dv"] = (_DERIV_DOC.format(
     name="log_iv_dv", what="d/dv log I_v(x), the derivative with respect to the order",
-    how="The power series, or the uniform expansion, differentiated term by term.",
-    special="x = 0 -> -inf (v >= 0); x = inf -> 0; NaN where log_iv is NaN.",
-    acc="error / max(1, |ref|) below 1e-13."))
+    how="The power series, or the uniform expansion, differentiated term by term; negative "
+        "orders from DLMF 10.27.2 differentiated. At a negative integer v = -n, "
+        "d/dv log I_v = -(d/dn log I_n + 2 (-1)^n K_n/I_n), which exceeds the float64 range "
+        "for small x (x < ~n/e at large n): the result is then -inf for even n and +inf for "
+        "odd n, the sign of the true value. " + _NAN_I,
+    special="x = 0 -> -inf (v >= 0, and negative non-integer v with sin(-v pi) > 0), -inf "
+            "(even negative integer v), +inf (odd); x = inf -> 0; v = inf -> -inf.",
+    acc="error / max(1, |ref|) below 1e-13; at negative integer v with a large value, a "
+        "relative error up to ~eps |log(K_n/I_n)| (it comes from exp of a log)."))
 DOCS["log_kv_dv"] = (_DERIV_DOC.format(
     name="log_kv_dv", what="d/dv log K_v(x), the derivative with respect to the order",
     how="Temme's series with the order recurrence, or the continued fraction and the Wronskian, "
-        "or the uniform expansion, each differentiated exactly (dual numbers).",
-    special="odd in v (0 at v = 0); x = 0 -> sign(v) inf; x = inf -> 0.",
-    acc="error / max(1, |ref|) below 1e-13."))
+        "or the uniform expansion, each differentiated exactly (dual numbers). " + _NAN_K,
+    special="odd in v (0 at v = 0); x = 0 -> sign(v) inf; x = inf -> 0; v = +-inf -> +-inf.",
+    acc="error / max(1, |ref|) below 1e-13 (so absolute for |v| < 1, where the value is "
+        "about v times a constant: at v = 1e-300 only the absolute error is small)."))
 
 DOCS["vmf_log_normalizer"] = (
     "vmf_log_normalizer(p, kappa): log C_p(kappa), elementwise (see log_normalizer).")

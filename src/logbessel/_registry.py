@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from . import _core
-from ._dispatch import make_public
-from ._docs import DOCS
 
 
 class Function(NamedTuple):
@@ -47,15 +45,3 @@ def names(home: str | None = None) -> tuple:
     """The functions' names (those bound in module `home` only, if given), in the list's
     order."""
     return tuple(f.name for f in FUNCTIONS if home is None or f.home == home)
-
-
-def public_function(name: str, module: str):
-    """The public function of registry row `name`, bound in `module` (its HOME): as
-    `name` in logbessel, as `_name` elsewhere (the elementwise part of a function of that
-    module)."""
-    f = BY_NAME[name]
-    if f.home != module:
-        raise ValueError(f"{name} belongs to {f.home}, not {module}")
-    qualname = name if module == "logbessel" else "_" + name
-    return make_public(name, getattr(_core, name), DOCS[name], module=module, qualname=qualname,
-                       params=f.params)

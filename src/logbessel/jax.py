@@ -87,8 +87,8 @@ def _log_normalizer_np(p, kappa):
 
 
 def _dlogc_dp_np(p, kappa):
-    from . import vmf
-    return vmf._log_normalizer_dp(p, kappa)
+    from ._vmf_core import log_normalizer_dp
+    return log_normalizer_dp(p, kappa)
 
 
 def _dlogc_dkappa_np(p, kappa):

@@ -120,8 +120,8 @@ def _log_normalizer_values(p, kappa):
 
 
 def _dlogc_dp(p, kappa):
-    from . import vmf
-    return vmf._log_normalizer_dp(p, kappa)
+    from ._vmf_core import log_normalizer_dp
+    return log_normalizer_dp(p, kappa)
 
 
 class _VmfLogNormalizer(torch.autograd.Function):

@@ -23,6 +23,13 @@ is recomputed with h 2^-12 and the two must agree to 2^-90 (else the script abor
 log K_v(x) for v >= 1000 and x^2 <= v, where arb's bessel_k fails, comes from the rigorous
 series of DLMF 10.32.10 (see generate.py, method "kseries").
 
+dlog_edge.csv (columns fn,v,x,ref_hi,ref_lo,method,cls) holds the edge classes of issue 13
+for all four functions: subnormal x, tiny orders (|v| down to 5e-324), negative integer
+orders where the value overflows (ref_hi = +-inf, certified beyond DBL_MAX), negative
+non-integer orders up to 1e8, and the top of the range (max(v, x) up to DBL_MAX). See
+eval_edge for the methods; orders past arb's reach use DLMF 10.27.2 at positive order,
+the power series with a rigorous remainder, or the leading Debye terms.
+
 This script never imports logbessel. Run from the repository root (about 1-2 minutes on
 2 cores):   python tests/reference/generate_derivatives.py
 """
@@ -40,7 +47,7 @@ import generate as G  # noqa: E402  (helpers only; never imports logbessel)
 DV_PREC = 512
 H_EXP = 100
 CHECK_EVERY = 8
-TABLES = ["dlog_iv_dx", "dlog_kv_dx", "dlog_iv_dv", "dlog_kv_dv"]
+TABLES = ["dlog_iv_dx", "dlog_kv_dx", "dlog_iv_dv", "dlog_kv_dv", "dlog_edge"]
 
 
 def _log_k_series(V, X):
@@ -176,6 +183,258 @@ def neg_points(rng):
     return pts
 
 
+# ------------------------------------------------------------------------------------------
+# Edge classes (dlog_edge.csv)
+# ------------------------------------------------------------------------------------------
+DBL_MAX = 1.7976931348623157e308
+
+
+def _hex_or_inf(b):
+    """(hi, lo) of a certified ball; +-inf when the ball lies beyond the double range."""
+    if abs(b) > arb(2) ** 1024:  # past the rounding threshold of DBL_MAX: the ball all out
+        return ("inf" if b > 0 else "-inf"), "0x0.0p+0"
+    hi, lo = G.to_dd(b)
+    return G.hexf(hi), G.hexf(lo)
+
+
+def _log_i_series(A, X):
+    """log I_A(X) = A log(X/2) - lgamma(A+1) + log S with S = sum_k y^k/(k! (A+1)_k), y =
+    X^2/4, enclosed as S in [1, exp(y/(A+1))] (for large A)."""
+    y = X * X / 4
+    e = y / (A + 1)
+    S = arb(1) + (e.exp() - 1) * arb(0.5, 0.5)
+    return A * (X / 2).log() - (A + 1).lgamma() + S.log()
+
+
+def _dv_log_i_series(A, X):
+    """d/dA log I_A(X) = log(X/2) - psi(A+1) + E, |E| <= y/(A+1)^2 exp(y/(A+1)) (the series
+    differentiated term by term: sum t_k H_k / sum t_k, H_k <= k/(A+1))."""
+    y = X * X / 4
+    E = y / ((A + 1) * (A + 1)) * (y / (A + 1)).exp()
+    return (X / 2).log() - (A + 1).digamma() + arb(0, 1) * E
+
+
+def _series_ok(a, x):
+    return a >= 1e6 and x * x <= a * 1e-10
+
+
+def _log_i_any(A, a, x):
+    return _log_i_series(A, arb(x)) if _series_ok(a, x) else log_i(A, x)
+
+
+def _dv_log_i_pos(a, x):
+    if _series_ok(a, x):
+        return _dv_log_i_series(arb(a), arb(x))
+    return _dv(lambda V: log_i(V, x), a, H_EXP)
+
+
+def _dv_log_k_pos(a, x):
+    return _dv(lambda V: log_k(V, x, a), a, H_EXP)
+
+
+def _dx_log_i_pos(a, x):
+    if _series_ok(a, x):  # I_{a+1}/I_a = x/(2(a+1)) S_1/S_0, S_1/S_0 in [exp(-e), exp(e)]
+        e = arb(x) * x / 4 / (arb(a) + 1)
+        ratio = arb(x) / (2 * (arb(a) + 1)) * (arb(0, 1) * e).exp()
+        return ratio + arb(a) / arb(x)
+    return arb(x).bessel_i(arb(a) + 1) / arb(x).bessel_i(arb(a)) + arb(a) / arb(x)
+
+
+def _dx_log_k_pos(a, x):
+    if _use_kseries(a, x):
+        return arb(a) / arb(x) - (log_k(arb(a) + 1, x, a) - log_k(arb(a), x, a)).exp()
+    return arb(a) / arb(x) - arb(x).bessel_k(arb(a) + 1) / arb(x).bessel_k(arb(a))
+
+
+def _neg_order(fn, v, x):
+    """d/dx or d/dv log I_v(x), v = -a < 0, from DLMF 10.27.2 at the positive order a:
+    I_v = I_a (1 + t), t = (2/pi) sin(a pi) K_a/I_a; returns None where I_v(x) <= 0."""
+    a = -v
+    A = arb(a)
+    kq = (log_k(A, x, a) - _log_i_any(A, a, x)).exp()  # K_a / I_a
+    t = 2 * A.sin_pi() / arb.pi() * kq
+    one_t = 1 + t
+    if one_t < 0 or (A.sin_pi() < 0 and not one_t > 0):
+        return None
+    if fn == "dlog_iv_dx":
+        return (_dx_log_i_pos(a, x) + t * _dx_log_k_pos(a, x)) / one_t
+    return -(_dv_log_i_pos(a, x) + 2 * A.cos_pi() * kq + t * _dv_log_k_pos(a, x)) / one_t
+
+
+def _debye_lead(fn, v, x):
+    """The leading Debye terms (DLMF 10.41.3-4 differentiated, uniform in v/x): with r =
+    hypot(v, x), d/dv log I = -asinh(v/x) - v/(2 r^2), d/dx log I = r/x - x/(2 r^2), and for
+    K the signs of asinh(v/x) and r/x flipped; the remainder is O(r^-2) absolutely (below
+    2^-1900 here, r >= 1e300), returned as a ball of radius 1e-500."""
+    V, X = arb(v), arb(x)
+    r = (V * V + X * X).sqrt()
+    sg = 1 if "_iv_" in fn else -1
+    if fn.endswith("dv"):
+        val = -sg * (V / X).asinh() - V / (2 * r * r)
+    else:
+        val = sg * r / X - X / (2 * r * r)
+    return val + arb(0, 1e-500)
+
+
+def _top_ok(v, x):
+    return max(abs(v), x) >= 1e300 and not _series_ok(abs(v), x)
+
+
+def eval_edge(args):
+    fn, v, x, cls = args
+    try:
+        if fn == "dlog_iv_dv" and v < 0 and v == int(v):
+            # -(d/da log I_a + 2 (-1)^n K_n/I_n): +-inf where that is beyond the range
+            n = int(-v)
+            par = 2 if n % 2 == 0 else -2
+            if _top_ok(v, x):
+                # K_n/I_n = pi e^{-2F} (1 + O(1/r)), F = r - n asinh(n/x) (DLMF 10.41.3-4); n
+                # is even here (n >= 2^53), |F| ~ r >= 1e300: the ratio is below 2^-1000 or
+                # beyond the range
+                ctx.prec = DV_PREC
+                V, X = arb(-v), arb(x)
+                F = (V * V + X * X).sqrt() - V * (V / X).asinh()
+                assert n % 2 == 0 and abs(F) > 1000
+                if F < 0:
+                    return (fn, v, x, "-inf", "0x0.0p+0", "overflow-top", cls)
+                f = lambda: -_debye_lead(fn, -v, x) + arb(0, 2 ** -1000)
+            else:
+                f = lambda: -(_dv_log_i_pos(-v, x) + par * (log_k(arb(-v), x, -v)
+                                                           - _log_i_any(arb(-v), -v, x)).exp())
+            c = G.certify(f, "reflect-int", start=DV_PREC)
+        elif fn.startswith("dlog_iv") and v < 0:
+            box = []
+
+            def f():
+                r = _neg_order(fn, v, x)
+                if r is None:
+                    box.append(1)
+                    return arb("nan")
+                return r
+            try:
+                c = G.certify(f, "reflect", start=DV_PREC)
+            except G.Uncertified:
+                if box:
+                    return (fn, v, x, "nan", "nan", "reflect-sign", cls)
+                raise
+        elif _top_ok(v, x):
+            a = abs(v)
+            c = G.certify(lambda: _debye_lead(fn, a, x) * (-1 if (fn == "dlog_kv_dv" and v < 0) else 1),
+                          "debye-lead", start=DV_PREC)
+        else:
+            a = abs(v)
+            if fn == "dlog_iv_dv":
+                g = lambda: _dv_log_i_pos(a, x)
+            elif fn == "dlog_kv_dv":
+                g = lambda: (_dv_log_k_pos(a, x) if v > 0 else -_dv_log_k_pos(a, x))
+            elif fn == "dlog_iv_dx":
+                g = lambda: _dx_log_i_pos(a, x)
+            else:
+                g = lambda: _dx_log_k_pos(a, x)
+            c = G.certify(g, "series" if _series_ok(a, x) else "arb", start=DV_PREC)
+    except G.Uncertified as e:
+        return (fn, v, x, None, str(e), None, cls)
+    hi, lo = _hex_or_inf(c.ball)
+    return (fn, v, x, hi, lo, c.method, cls)
+
+
+def edge_points(rng):
+    """(fn, v, x, cls) rows of dlog_edge.csv."""
+    lu, un = G.loguniform, G.uniform
+    I_DX, K_DX, I_DV, K_DV = "dlog_iv_dx", "dlog_kv_dx", "dlog_iv_dv", "dlog_kv_dv"
+    pts = []
+    sub = [5e-324, 1e-320, 1e-310, 2.2250738585072014e-308, 1e-300]
+    # subnormal and tiny x, orders at, near and between half-integers, both signs
+    for _ in range(110):
+        x = sub[rng.randrange(len(sub))] if rng.random() < 0.3 else lu(rng, 5e-324, 1e-300)
+        n = float(rng.randrange(0, 24))
+        kind = rng.randrange(4)
+        if kind == 0:
+            v = n + 0.5
+        elif kind == 1:
+            v = n + 0.5 + G.signed_loguniform(rng, 1e-15, 1e-3)
+        elif kind == 2:
+            v = un(rng, 0.0, 30.0)
+        else:
+            v = lu(rng, 24.0, 1e6)
+        s = -1.0 if rng.random() < 0.3 else 1.0
+        pts.append((K_DV, s * v, x, "subnormal-x"))
+    for _ in range(40):
+        x = lu(rng, 5e-324, 1e-300)
+        v = float(rng.randrange(0, 12)) + 0.5
+        pts.append((I_DV, -v, x, "subnormal-x"))
+        pts.append((I_DX if rng.random() < 0.5 else K_DX, rng.choice([-1.0, 1.0]) * un(rng, 0.0, 30.0), x,
+                    "subnormal-x"))
+    # tiny orders
+    for _ in range(90):
+        v = lu(rng, 5e-324, 1e-160)
+        x = lu(rng, 5e-324, 0.5) if rng.random() < 0.6 else lu(rng, 0.5, 1e3)
+        pts.append((K_DV, rng.choice([-1.0, 1.0]) * v, x, "tiny-v"))
+    for _ in range(40):  # between 2^-400 (below which log_kv_dv is 0) and 1e-20
+        v = lu(rng, 1e-120, 1e-20)
+        x = lu(rng, 1e-300, 0.5) if rng.random() < 0.5 else lu(rng, 0.5, 1e3)
+        pts.append((K_DV, rng.choice([-1.0, 1.0]) * v, x, "tiny-v"))
+    for _ in range(70):
+        v = lu(rng, 5e-324, 1e-160)
+        x = lu(rng, 1e-300, 0.5) if rng.random() < 0.6 else lu(rng, 0.5, 60.0)
+        pts.append((I_DV, -v if rng.random() < 0.8 else v, x, "tiny-v"))
+    for _ in range(60):
+        v = lu(rng, 5e-324, 1e-160)
+        x = lu(rng, 5e-324, 60.0)
+        pts.append((I_DX if rng.random() < 0.7 else K_DX, -v, x, "tiny-v"))
+    # negative integer orders: overflowing and finite values
+    for _ in range(90):
+        n = float(rng.randrange(1, 300)) if rng.random() < 0.7 else float(int(lu(rng, 300.0, 1e8)))
+        # small x: K_n/I_n mostly beyond the range; x > n/20: finite values
+        x = lu(rng, 1e-300, 10.0 + n) if rng.random() < 0.5 else lu(rng, 0.01 + 0.05 * n, 30.0 + n)
+        pts.append((I_DV, -n, x, "neg-int"))
+    for n in (2.0, 3.0, 138.0, 139.0):
+        for x in (1e-300, 2.365990954778584e-09, 0.5, 30.0):
+            pts.append((I_DV, -n, x, "neg-int"))
+    # negative non-integer orders up to 1e8 (NaN where I_v(x) <= 0)
+    for _ in range(100):
+        a = lu(rng, 1.0, 1e8)
+        if a == int(a):
+            continue
+        x = lu(rng, 1e-300, 1e9)
+        pts.append((I_DV if rng.random() < 0.6 else I_DX, -a, x, "neg-nonint"))
+    # top of the range
+    tops = [(1e308, 1.0), (1e308, 1e307), (1e308, 1e308), (DBL_MAX, DBL_MAX), (1.0, DBL_MAX),
+            (3e300, DBL_MAX), (DBL_MAX, 1e-300), (DBL_MAX, 5e-324), (1e307, 1e308), (8e307, 9e307)]
+    for _ in range(50):
+        big = lu(rng, 1e300, DBL_MAX)
+        other = lu(rng, 1e-300, DBL_MAX)
+        tops.append((big, other) if rng.random() < 0.5 else (other, big))
+    for v, x in tops:
+        for fn in (I_DX, K_DX, I_DV, K_DV):
+            pts.append((fn, v, x, "top"))
+        pts.append((K_DV, -v, x, "top"))
+    for v, x in tops[:20]:
+        if v >= 2.0 ** 53:
+            pts.append((I_DV, -v, x, "top"))
+    return pts
+
+
+def main_edge(pool):
+    t1 = time.perf_counter()
+    rng = random.Random(20261202)
+    pts = edge_points(rng)
+    seen, uniq = set(), []
+    for p in pts:
+        if p[:3] not in seen:
+            seen.add(p[:3])
+            uniq.append(p)
+    uniq.sort(key=lambda p: (p[0], p[1], p[2]))
+    rows, skipped = [], []
+    for fn, v, x, hi, lo, method, cls in pool.imap(eval_edge, uniq, chunksize=4):
+        if hi is None:
+            skipped.append((v, x, "%s %s: %s" % (fn, cls, lo)))
+        else:
+            rows.append((fn, G.hexf(v), G.hexf(x), hi, lo, method, cls))
+    G._write("dlog_edge", "fn,v,x,ref_hi,ref_lo,method,cls", rows, skipped)
+    sys.stderr.write("[dlog_edge] %.1f s\n" % (time.perf_counter() - t1))
+
+
 def main(argv):
     names = argv[1:] or TABLES
     t0 = time.perf_counter()
@@ -184,6 +443,9 @@ def main(argv):
     neg = neg_points(rng)
     with Pool(max(1, min(4, os.cpu_count() or 1))) as pool:
         for name in names:
+            if name == "dlog_edge":
+                main_edge(pool)
+                continue
             t1 = time.perf_counter()
             pts = G._dedup_sort(base + (neg if "_iv_" in name else []))
             jobs = [(name, v, x, i % CHECK_EVERY == 0 and name.endswith("dv"))
