@@ -83,7 +83,7 @@ ext_modules = [
         include_dirs=[str(CSRC), numpy.get_include()],
         cxx_std=17,
         extra_compile_args=extra_compile_args,
-        depends=[str(p) for p in (CSRC / "logbessel").glob("*.h")],
+        depends=[str(CSRC / "cpu_lanes.h")] + [str(p) for p in (CSRC / "logbessel").glob("*.h")],
     )
 ]
 

@@ -1,7 +1,7 @@
 // Sanitizer driver: every public function of csrc/logbessel on a fuzz corpus, through the
 // scalar entry points (double and float overloads) and through the lanes as the CPU ufunc
-// loops run them (classify, counting sort by key, groups of 8 / 32 lanes: a copy of
-// run_range_lanes in csrc/module.cpp, which cannot be included without Python). Built with
+// loops run them (classify, counting sort by key, groups of 8 / 32 lanes: csrc/cpu_lanes.h,
+// the code the ufunc loops call). Built with
 // -fsanitize=address,undefined (tools/sanitize/run.sh); any finding aborts with a report.
 //
 //   driver CORPUS [N_RANDOM [SEED]]
@@ -19,79 +19,37 @@
 #include <random>
 #include <vector>
 
+#include "cpu_lanes.h"
 #include "logbessel/logbessel.h"
 
 namespace {
 
-using logbessel::detail::REGION_BUCKETS;
-using logbessel::detail::REGION_COUNT;
-using logbessel::detail::REGION_UNIFORM;
-
-constexpr int kBlock = 4096, kLanesUniform = 8, kLanesLoops = 32;  // as in module.cpp
-
-template <int L, void (*RegionN)(int, const double*, const double*, double*)>
-void run_groups(int region, const int* order, int lo, int hi, const double* vb, const double* xb, double* ob) {
-    for (int g = lo; g < hi; g += L) {
-        const int n = std::min(L, hi - g);
-        double vl[L], xl[L], ol[L];
-        for (int l = 0; l < L; ++l) {
-            const int i = order[g + std::min(l, n - 1)];
-            vl[l] = vb[i];
-            xl[l] = xb[i];
-        }
-        RegionN(region, vl, xl, ol);
-        for (int l = 0; l < n; ++l) ob[order[g + l]] = ol[l];
-    }
-}
-
-// run_range_lanes of module.cpp over contiguous arrays (float: widened, rounded once).
-template <class T, double (*Scalar)(double, double), int (*Classify)(double&, double),
-          void (*UniformN)(int, const double*, const double*, double*),
-          void (*LoopsN)(int, const double*, const double*, double*)>
-void run_lanes(const T* a, const T* b, T* out, size_t n) {
-    constexpr int kKeys = REGION_COUNT * REGION_BUCKETS;
-    const int cap = int(std::min<size_t>(kBlock, n));
-    std::vector<double> dbuf(3 * size_t(cap));
-    std::vector<int> ibuf(2 * size_t(cap));
-    double *vb = dbuf.data(), *xb = vb + cap, *ob = xb + cap;
-    int *key = ibuf.data(), *order = key + cap;
-    for (size_t start = 0; start < n; start += kBlock) {
-        const int m = int(std::min<size_t>(kBlock, n - start));
-        for (int i = 0; i < m; ++i) {
-            vb[i] = double(a[start + i]);
-            xb[i] = double(b[start + i]);
-            key[i] = std::min(Classify(vb[i], xb[i]), kKeys - 1);
-        }
-        int count[kKeys + 1] = {};
-        for (int i = 0; i < m; ++i) ++count[key[i] + 1];
-        for (int k = 1; k <= kKeys; ++k) count[k] += count[k - 1];
-        int first[REGION_COUNT + 1];
-        for (int r = 0; r <= REGION_COUNT; ++r) first[r] = count[r * REGION_BUCKETS];
-        for (int i = 0; i < m; ++i) order[count[key[i]]++] = i;
-        for (int g = first[0]; g < first[1]; ++g) {
-            const int i = order[g];
-            ob[i] = Scalar(double(a[start + i]), xb[i]);
-        }
-        for (int r = 1; r < REGION_COUNT; ++r) {
-            if (r == REGION_UNIFORM) run_groups<kLanesUniform, UniformN>(r, order, first[r], first[r + 1], vb, xb, ob);
-            else run_groups<kLanesLoops, LoopsN>(r, order, first[r], first[r + 1], vb, xb, ob);
-        }
-        for (int i = 0; i < m; ++i) out[start + i] = T(ob[i]);
-    }
-}
-
 double log_iv_d(double v, double x) { return logbessel::log_iv(v, x); }
 double log_kv_d(double v, double x) { return logbessel::log_kv(v, x); }
 
+// The lanes as the ufunc loops run them (csrc/cpu_lanes.h), over contiguous arrays.
+template <class T, double (*Scalar)(double, double), int (*Classify)(double&, double),
+          void (*UniformN)(int, const double*, const double*, double*),
+          void (*LoopsN)(int, const double*, const double*, double*)>
+void lanes(const T* a, const T* b, T* o, size_t n) {
+    const std::ptrdiff_t s = sizeof(T);
+    logbessel::cpu::run_lanes<T, Scalar, Classify, UniformN, LoopsN>(
+        reinterpret_cast<char*>(const_cast<T*>(a)), reinterpret_cast<char*>(const_cast<T*>(b)),
+        reinterpret_cast<char*>(o), s, s, s, 0, std::ptrdiff_t(n));
+}
+
+using logbessel::cpu::kLanesLoops;
+using logbessel::cpu::kLanesUniform;
+
 template <class T>
 void log_iv_lanes(const T* a, const T* b, T* o, size_t n) {
-    run_lanes<T, log_iv_d, logbessel::detail::log_iv_classify, logbessel::detail::log_iv_region_n<kLanesUniform>,
-              logbessel::detail::log_iv_loops_n<kLanesLoops>>(a, b, o, n);
+    lanes<T, log_iv_d, logbessel::detail::log_iv_classify, logbessel::detail::log_iv_region_n<kLanesUniform>,
+          logbessel::detail::log_iv_loops_n<kLanesLoops>>(a, b, o, n);
 }
 template <class T>
 void log_kv_lanes(const T* a, const T* b, T* o, size_t n) {
-    run_lanes<T, log_kv_d, logbessel::detail::log_kv_classify, logbessel::detail::log_kv_region_n<kLanesUniform>,
-              logbessel::detail::log_kv_loops_n<kLanesLoops>>(a, b, o, n);
+    lanes<T, log_kv_d, logbessel::detail::log_kv_classify, logbessel::detail::log_kv_region_n<kLanesUniform>,
+          logbessel::detail::log_kv_loops_n<kLanesLoops>>(a, b, o, n);
 }
 
 // Random pairs: bit patterns, 2^e (1 + u), specials, integers, half-integers, tiny, moderate.
