@@ -386,7 +386,7 @@ LOGBESSEL_INLINE neg_ratio_parts iv_ratio_neg_parts(double v, double x) {
     if (x < 1.0 && iv_ratio_region(b, x) == 1) {
         // the continued fraction (iv_ratio_cf), with x/(2b + t) kept as x times 1/(2b + t)
         // where it would be subnormal
-        const double den = b + 0.5 * iv_ratio_cf_tail_small(b, x);
+        const double den = b + iv_ratio_cf_half_tail(b, x);
         const double R = 0.5 * (x / den);
         q.R = R < 0x1p-1000 ? xd_mul(xd(x), xd(0.5 / den)) : xd(R);
     } else {

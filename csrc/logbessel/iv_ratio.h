@@ -40,25 +40,28 @@ constexpr double RATIO_CF_Z = 0.25;
 // carries only the last few roundings.
 constexpr int RATIO_CF_DEPTH = 12;
 
-// The levels below the first for x < 1: t = x^2 / (2(v+1) + x^2 / (2(v+2) + ...)), so that
-// the ratio is x / (2v + t).
-LOGBESSEL_INLINE double iv_ratio_cf_tail_small(double v, double x) {
-    const double x2 = x * x;
-    double t = 0.0;
-    for (int j = RATIO_CF_DEPTH; j >= 2; --j) t = 0.5 * (x2 / ((v + (j - 1)) + 0.5 * t));
-    return t;
+// The fraction is evaluated as t_j = c / (2 (v + j - 1) + t_{j+1}) with h = t/2 carried
+// instead of t: h_j = (c/4) / ((v + j - 1) + h_{j+1}). The same roundings as with t (the
+// scalings by powers of 2 are exact), but 2v cannot overflow for v up to DBL_MAX, and no
+// multiplication sits in the chain of dependent divisions.
+//
+// The levels below the first for x < 1: half of t = x^2 / (2(v+1) + x^2 / (2(v+2) + ...)),
+// so that the ratio is x / (2v + t) = (x / (v + h)) / 2.
+LOGBESSEL_INLINE double iv_ratio_cf_half_tail(double v, double x) {
+    const double q = 0.25 * (x * x);
+    double h = 0.0;
+    for (int j = RATIO_CF_DEPTH; j >= 2; --j) h = q / ((v + (j - 1)) + h);
+    return h;
 }
 
 LOGBESSEL_INLINE double iv_ratio_cf(double v, double x) {
-    // Each level c / (2 b + t) is taken as (c / (b + t/2)) / 2: the same rounding (the
-    // scalings by 2 are exact), but 2 b cannot overflow for v up to DBL_MAX.
-    double t = 0.0;
     if (x >= 1.0) {  // scaled by 1/x: no overflow of x^2
         const double xi = 1.0 / x;
-        for (int j = RATIO_CF_DEPTH; j >= 2; --j) t = 0.5 / ((v + (j - 1)) * xi + 0.5 * t);
-        return 0.5 / (v * xi + 0.5 * t);
+        double h = 0.0;
+        for (int j = RATIO_CF_DEPTH; j >= 2; --j) h = 0.25 / ((v + (j - 1)) * xi + h);
+        return 0.5 / (v * xi + h);
     }
-    return 0.5 * (x / (v + 0.5 * iv_ratio_cf_tail_small(v, x)));  // x < 1: no overflow of 2v/x
+    return 0.5 * (x / (v + iv_ratio_cf_half_tail(v, x)));  // x < 1: no overflow of 2v/x
 }
 
 // Region 2: the continued fraction of region 1 from depth iv_ratio_cf_depth(x), for
@@ -192,7 +195,7 @@ LOGBESSEL_INLINE double iv_ratio_pos(double v, double x) {
 // region 1 with x < 1 directly as (2v + t)/x, the fraction turned over: the ratio itself,
 // ~x/(2v), is subnormal for tiny x, and its reciprocal would lose the bits it lost.
 LOGBESSEL_INLINE double iv_ratio_inverse_pos(double v, double x) {
-    if (x < 1.0 && iv_ratio_region(v, x) == 1) return 2.0 * ((v + 0.5 * iv_ratio_cf_tail_small(v, x)) / x);
+    if (x < 1.0 && iv_ratio_region(v, x) == 1) return 2.0 * ((v + iv_ratio_cf_half_tail(v, x)) / x);
     return 1.0 / iv_ratio_pos(v, x);
 }
 
