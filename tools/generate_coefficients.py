@@ -28,6 +28,7 @@ OUT = ROOT / "csrc" / "logbessel"
 KMAX = 20          # highest Debye term generated
 TERM_TOL = 1e-17   # a term is dropped once max_q |P_k(q)| / r^k < TERM_TOL
 # numbers of terms of the classes of r in debye_log_sums (the last: all DEBYE_R_MIN needs)
+DEBYE_R_MIN = 24.0  # uniform.h's region boundary, set in config.h
 DEBYE_CLASSES = tuple(int(k) for k in __import__("os").environ.get("DEBYE_CLASSES", "5,8,12,19").split(","))
 
 
@@ -149,37 +150,19 @@ def gen_debye():
             best = rmin
     lines = []
     w = lines.append
-    w("// Debye polynomials of the uniform asymptotic expansions of I_v and K_v for large")
-    w("// r = sqrt(v^2 + x^2) (DLMF 10.41.3, 10.41.4, 10.41.10), in the form")
-    w("//   u_k(p) / v^k = P_k(q) / r^k,   p = v / r,   q = p^2,")
-    w("// which stays finite as v -> 0 (it then reduces to the Hankel expansion, DLMF 10.40).")
-    w("// Coefficients are exact rationals rounded once to double.")
+    w("// The Debye series of the uniform asymptotic expansions of I_v and K_v for large")
+    w("// r = sqrt(v^2 + x^2) (DLMF 10.41.3, 10.41.4, 10.41.10), with u_k(p) / v^k = P_k(q) / r^k,")
+    w("// p = v / r, q = p^2 (finite as v -> 0, where it becomes Hankel's expansion, DLMF 10.40),")
+    w("// in log form only: the values and, over dual numbers, their derivatives use the same")
+    w("// sums. Coefficients are exact rationals rounded once to double.")
     w(HEADER_START)
     w("")
-    w(f"// Number of Debye terms needed for a relative truncation error below {TERM_TOL:g}:")
-    w("// use debye_terms(r) terms; below DEBYE_R_MIN the expansion is not used.")
+    # DEBYE_R_MIN is a design choice of uniform.h's regions (config.h); the generator only
+    # checks that the last class has the terms it needs there
     rmin_all = useful[-1][0]
     import math
-    rmin_rounded = math.ceil(rmin_all * 4) / 4
-    w(f"constexpr double DEBYE_R_MIN = {fmt(rmin_rounded)};  // needs {useful[-1][1]} terms")
-    w("LOGBESSEL_INLINE int debye_terms(double r) {")
-    for rmin, K in useful:
-        if K == useful[-1][1]:
-            w(f"    return {K};")
-        else:
-            w(f"    if (r >= {fmt(math.ceil(rmin * 100) / 100)}) return {K};")
-    w("}")
-    w("")
-    w(f"constexpr int DEBYE_KMAX = {useful[-1][1]};")
-    w("")
-    w("// P_k(q) for k = 1 .. DEBYE_KMAX (Horner in q).")
-    w("LOGBESSEL_INLINE double debye_P(int k, double q) {")
-    w("    switch (k) {")
-    for k in range(1, useful[-1][1] + 1):
-        w(f"    case {k}: return {horner(P[k-1], 'q')};")
-    w("    default: return 0.0;")
-    w("    }")
-    w("}")
+    assert math.ceil(rmin_all * 4) / 4 == DEBYE_R_MIN, (rmin_all, DEBYE_R_MIN)
+    w(f"static_assert(DEBYE_R_MIN == {fmt(DEBYE_R_MIN)}, \"regenerate with tools/generate_coefficients.py\");")
     w("")
     # log form: the expansions enter as log(1 + sum_k P_k w^k) = sum_k L_k w^k, summed
     # directly (no log1p), with a fixed number of terms per class of r (few, predictable
@@ -193,7 +176,8 @@ def gen_debye():
     w("// so that log(1 + sum_k u_k(p)/v^k) = E + O (for I) and log(1 + sum_k (-1)^k u_k(p)/v^k)")
     w("// = E - O (for K). Terms are summed in classes of r, each with the number of terms")
     w(f"// its smallest r needs for a truncation error below {TERM_TOL:g} (extra terms at larger")
-    w("// r are harmless: the series is still decreasing there).")
+    w("// r are harmless: the series is still decreasing there). T is double, or a dual number")
+    w("// (tools.h) for the derivatives: q and w then carry their derivatives.")
     classes = list(DEBYE_CLASSES)
     assert classes[-1] == kmax_used
     w(f"constexpr int DEBYE_NCLASSES = {len(classes)};")
@@ -233,8 +217,8 @@ def gen_debye():
     w("// N lanes in lockstep (see lanes in config.h): cls is the largest debye_class among the")
     w("// lanes, r their r; each lane gets exactly the terms its own class has (a term beyond")
     w("// them leaves its Horner accumulator at 0), so every lane's result is the one it gets alone.")
-    w("template <int N>")
-    w("LOGBESSEL_INLINE void debye_log_sums_n(int cls, const double* r, const double* q, const double* w, double* E, double* O) {")
+    w("template <int N, class T>")
+    w("LOGBESSEL_INLINE void debye_log_sums_n(int cls, const double* r, const T* q, const T* w, T* E, T* O) {")
     for i, K in enumerate(classes):
         head = "if" if i == 0 else "} else if"
         if i < len(classes) - 1:
@@ -245,8 +229,8 @@ def gen_debye():
         ko = K if K % 2 == 1 else K - 1
         w("        LOGBESSEL_LANES")
         w("        for (int l = 0; l < N; ++l) {")
-        w("            const double ql = q[l], w2 = w[l] * w[l];")
-        w("            double e = 0.0, o = 0.0;")
+        w("            const T ql = q[l], w2 = w[l] * w[l];")
+        w("            T e = 0.0, o = 0.0;")
         for k in range(K, 0, -1):
             var = "o" if k % 2 else "e"
             step = f"fma({var}, w2, {horner(L[k - 1], 'ql')})"
@@ -295,11 +279,14 @@ def gen_gamma():
     ev = [float(c) for c in coeffs[0::2]]
     od = [float(c) for c in coeffs[1::2]]
     w("// Gamma2(mu) = (1/Gamma(1-mu) + 1/Gamma(1+mu))/2 = sum_j g_{2j} mu^{2j}")
-    w("LOGBESSEL_INLINE double temme_gamma2(double mu2) {")
+    w("// (T: double, or a dual number in mu for the order derivative: tools.h)")
+    w("template <class T>")
+    w("LOGBESSEL_INLINE T temme_gamma2(T mu2) {")
     w(f"    return {horner(ev, 'mu2')};")
     w("}")
     w("// Gamma1(mu) = (1/Gamma(1-mu) - 1/Gamma(1+mu))/(2 mu) = -sum_j g_{2j+1} mu^{2j}")
-    w("LOGBESSEL_INLINE double temme_gamma1(double mu2) {")
+    w("template <class T>")
+    w("LOGBESSEL_INLINE T temme_gamma1(T mu2) {")
     w(f"    return -({horner(od, 'mu2')});")
     w("}")
     w("")

@@ -74,6 +74,10 @@ constexpr int REGION_SERIES = 2;   // I: power series
 constexpr int REGION_TEMME = 3;    // K: Temme's series and forward recurrence
 constexpr int REGION_CF = 4;       // K: continued fraction and Wronskian
 constexpr int REGION_COUNT = 5;
+// The uniform expansion's region: r = sqrt(v^2 + x^2) >= DEBYE_R_MIN (uniform.h). At 24 the
+// Debye series needs 19 terms for a truncation error below 1e-17 (debye.h is generated for
+// this bound and checks it); below, the series, Temme's series and the continued fractions.
+constexpr double DEBYE_R_MIN = 24.0;
 constexpr int REGION_BUCKETS = 32;
 constexpr int KEY_COUNT = REGION_COUNT * REGION_BUCKETS;  // keys are 0 .. KEY_COUNT - 1
 

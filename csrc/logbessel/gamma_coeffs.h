@@ -12,11 +12,14 @@ LOGBESSEL_INLINE double rgamma1p_series(double z) {
     return fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(5.100370287454476e-13, z, -3.696805618642206e-12), z, 7.782263439905071e-12), z, 1.0434267116911005e-10), z, -1.18127457048702e-09), z, 5.002007644469223e-09), z, 6.116095104481416e-09), z, -2.056338416977607e-07), z, 1.133027231981696e-06), z, -1.2504934821426706e-06), z, -2.013485478078824e-05), z, 0.0001280502823881162), z, -0.00021524167411495098), z, -0.0011651675918590652), z, 0.0072189432466631), z, -0.009621971527876973), z, -0.04219773455554433), z, 0.16653861138229148), z, -0.04200263503409524), z, -0.6558780715202539), z, 0.5772156649015329), z, 1.0);
 }
 // Gamma2(mu) = (1/Gamma(1-mu) + 1/Gamma(1+mu))/2 = sum_j g_{2j} mu^{2j}
-LOGBESSEL_INLINE double temme_gamma2(double mu2) {
+// (T: double, or a dual number in mu for the order derivative: tools.h)
+template <class T>
+LOGBESSEL_INLINE T temme_gamma2(T mu2) {
     return fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(-3.696805618642206e-12, mu2, 1.0434267116911005e-10), mu2, 5.002007644469223e-09), mu2, -2.056338416977607e-07), mu2, -1.2504934821426706e-06), mu2, 0.0001280502823881162), mu2, -0.0011651675918590652), mu2, -0.009621971527876973), mu2, 0.16653861138229148), mu2, -0.6558780715202539), mu2, 1.0);
 }
 // Gamma1(mu) = (1/Gamma(1-mu) - 1/Gamma(1+mu))/(2 mu) = -sum_j g_{2j+1} mu^{2j}
-LOGBESSEL_INLINE double temme_gamma1(double mu2) {
+template <class T>
+LOGBESSEL_INLINE T temme_gamma1(T mu2) {
     return -(fma(fma(fma(fma(fma(fma(fma(fma(fma(fma(5.100370287454476e-13, mu2, 7.782263439905071e-12), mu2, -1.18127457048702e-09), mu2, 6.116095104481416e-09), mu2, 1.133027231981696e-06), mu2, -2.013485478078824e-05), mu2, -0.00021524167411495098), mu2, 0.0072189432466631), mu2, -0.04219773455554433), mu2, -0.04200263503409524), mu2, 0.5772156649015329));
 }
 

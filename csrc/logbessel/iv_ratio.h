@@ -19,7 +19,7 @@
 //      Here x >= RATIO_CF_Z v keeps |log ratio| below ~2.5, so exp adds little error.
 // The same for 0 < v < 1/2, where I_{v-1} has negative order (iv_ratio_pos). For integer
 // v <= 0 the reciprocal of the ratio at 1 - v; for other v < 0 the reflection formula
-// divided through by I_{-v}, with ratios at positive orders (derivatives.h, iv_ratio_neg):
+// divided through by I_{-v}, with ratios at positive orders (iv_ratio_neg):
 // finite, and negative where one of I_v, I_{v-1} is.
 #pragma once
 #include "config.h"
@@ -249,34 +249,6 @@ LOGBESSEL_INLINE double iv_ratio_complement_hankel(double v, double x) {
     return (tv * sd + e) / s_w;
 }
 
-// I_v/I_{v-1} for negative non-integer v, 0 < x < inf: defined in derivatives.h (it
-// needs the ratio K_{a+1}/K_a from there), which the end of this file includes.
-LOGBESSEL_INLINE double iv_ratio_neg(double v, double x);
-LOGBESSEL_INLINE double iv_ratio_complement_neg(double v, double x);
-
-}  // namespace detail
-
-// I_v(x)/I_{v-1}(x) for x >= 0 and every real v (negative where one of I_v, I_{v-1} is, for
-// negative non-integer v). Accurate to a few eps for v > 0 and integer v; for other v < 0
-// see iv_ratio_neg. NaN for NaN input or x < 0; x = 0 -> 0 for v > 0, +inf for integer
-// v <= 0, -0 for other v < 0 (the limits); x = +inf -> 1.
-LOGBESSEL_INLINE double iv_ratio(double v, double x) {
-    if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
-    if (v > 0.0) return detail::iv_ratio_pos(v, x);
-    if (v == -inf_value()) return nan_value();
-    if (x == inf_value()) return 1.0;                  // I_v/I_{v-1} -> 1 as x -> inf
-    // x -> 0: I_{-n}/I_{-n-1} = I_n/I_{n+1} ~ 2(n+1)/x -> +inf (n = 0 included); for other
-    // v < 0 the K terms dominate, -K_a/K_{a+1} ~ -x/(2a) -> -0 (a = -v)
-    if (x == 0.0) return detail::is_integer(v) ? inf_value() : -0.0;
-    // integer v = -n: I_{-n}/I_{-n-1} = I_n/I_{n+1} (DLMF 10.27.1), the reciprocal of a ratio
-    // of order n + 1 >= 1
-    if (detail::is_integer(v)) return detail::iv_ratio_inverse_pos(1.0 - v, x);
-    return detail::iv_ratio_neg(v, x);  // other v < 0 (derivatives.h)
-}
-
-LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double(v), double(x))); }
-
-namespace detail {
 // 1 - I_v/I_{v-1} for 0 < v < inf, 0 < x < inf (see iv_ratio_complement).
 // COMPLEMENT_MIXED_MIN: region 2 below this |complement| recomputes with every level of
 // the fraction in double-double (above it the mixed evaluation is good to 0.55 eps; at
@@ -299,7 +271,86 @@ LOGBESSEL_INLINE double iv_ratio_complement_pos(double v, double x) {
     }
     return 1.0 - iv_ratio_pos(v, x);  // x < v/4: the ratio is below ~1/8
 }
+
+// I_v/I_{v-1} for v < 0 non-integer, 0 < x < inf. With a = -v and
+// c = (2/pi) sin(pi a), DLMF 10.27.2 gives I_v = I_a + c K_a and I_{v-1} = I_{a+1} - c K_{a+1}.
+// Divided by I_a:
+//   ratio = (1 + t) / (R - t P),   t = c K_a/I_a,  R = I_{a+1}/I_a,  P = K_{a+1}/K_a,
+//   1 - ratio = (-(1 - R) - t (1 + P)) / (R - t P).
+// R and P are ratios at positive orders, good to a few eps (P = rt/x with rt = x K_{a+1}/K_a
+// for r < 24, a/x - d/dx log K_a above: a sum of two positive terms). t = c e^{log K_a -
+// log I_a}: c itself is never taken through a logarithm (at a = 6e-302 its log, -692, would
+// carry 1e-13 of absolute error into t: 328 eps), so t carries the error of the logs'
+// difference only, which enters multiplied by min(|t|, 1/|t|). All of it in numbers with
+// an extended exponent (xdouble): t spans e^{+-1e5} and R, P leave the double range at
+// tiny x (R ~ x/(2a + 2), P ~ 2a/x), while the ratio (-x/(2a) for x -> 0) does not.
+// Near a zero of I_v or I_{v-1} the ratio is as ill-conditioned as the function.
+struct neg_ratio_parts {
+    xdouble R, P, t;
+};
+LOGBESSEL_INLINE neg_ratio_parts iv_ratio_neg_parts(double v, double x) {
+    const double a = -v;
+    neg_ratio_parts q;
+    const double b = a + 1.0;
+    if (x < 1.0 && iv_ratio_region(b, x) == 1) {
+        // the continued fraction (iv_ratio_cf), with x/(2b + t) kept as x times 1/(2b + t)
+        // where it would be subnormal
+        const double den = b + iv_ratio_cf_half_tail(b, x);
+        const double R = 0.5 * (x / den);
+        q.R = R < 0x1p-1000 ? xd_mul(xd(x), xd(0.5 / den)) : xd(R);
+    } else {
+        q.R = xd(iv_ratio_pos(b, x));
+    }
+    if (!in_uniform_region(a, x)) {
+        q.P = xd_div(xd(k_rt_small(a, x)), xd(x));
+    } else {
+        // x P = a + r + O(x/r) (uniform_deriv: d/dx log K = -r/x + O(1/r)); where r/x
+        // would overflow, P = (a + r)/x to a relative O(x^2/r^2) < 2^-1000
+        const double r = hypot_pos(a, x);
+        if (x > r * 0x1p-1000) q.P = xd(a / x - log_kv_dx_pos(a, x));
+        else q.P = xd_div(xd_norm(0.5 * a + 0.5 * r, 1), xd(x));
+    }
+    const double c = 2.0 / PI * sinpi(a);
+    q.t = xd_mul(xd(c), xd_exp(log_kv(a, x) - log_iv_pos(a, x)));
+    return q;
+}
+
+LOGBESSEL_INLINE double iv_ratio_neg(double v, double x) {
+    const neg_ratio_parts q = iv_ratio_neg_parts(v, x);
+    const xdouble den = xd_add(q.R, xd_neg(xd_mul(q.t, q.P)));
+    return xd_value(xd_div(xd_add(xd(1.0), q.t), den));
+}
+
+LOGBESSEL_INLINE double iv_ratio_complement_neg(double v, double x) {
+    const neg_ratio_parts q = iv_ratio_neg_parts(v, x);
+    const double C = iv_ratio_complement_pos(1.0 - v, x);  // 1 - R, full relative accuracy
+    const xdouble den = xd_add(q.R, xd_neg(xd_mul(q.t, q.P)));
+    const xdouble num = xd_add(xd(C), xd_mul(q.t, xd_add(xd(1.0), q.P)));
+    return -xd_value(xd_div(num, den));
+}
+
 }  // namespace detail
+
+// I_v(x)/I_{v-1}(x) for x >= 0 and every real v (negative where one of I_v, I_{v-1} is, for
+// negative non-integer v). Accurate to a few eps for v > 0 and integer v; for other v < 0
+// see iv_ratio_neg. NaN for NaN input or x < 0; x = 0 -> 0 for v > 0, +inf for integer
+// v <= 0, -0 for other v < 0 (the limits); x = +inf -> 1.
+LOGBESSEL_INLINE double iv_ratio(double v, double x) {
+    if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
+    if (v > 0.0) return detail::iv_ratio_pos(v, x);
+    if (v == -inf_value()) return nan_value();
+    if (x == inf_value()) return 1.0;                  // I_v/I_{v-1} -> 1 as x -> inf
+    // x -> 0: I_{-n}/I_{-n-1} = I_n/I_{n+1} ~ 2(n+1)/x -> +inf (n = 0 included); for other
+    // v < 0 the K terms dominate, -K_a/K_{a+1} ~ -x/(2a) -> -0 (a = -v)
+    if (x == 0.0) return detail::is_integer(v) ? inf_value() : -0.0;
+    // integer v = -n: I_{-n}/I_{-n-1} = I_n/I_{n+1} (DLMF 10.27.1), the reciprocal of a ratio
+    // of order n + 1 >= 1
+    if (detail::is_integer(v)) return detail::iv_ratio_inverse_pos(1.0 - v, x);
+    return detail::iv_ratio_neg(v, x);  // other v < 0
+}
+
+LOGBESSEL_INLINE float iv_ratio(float v, float x) { return float(iv_ratio(double(v), double(x))); }
+
 
 // 1 - I_v(x)/I_{v-1}(x), with full relative accuracy where the ratio is close to 1 (large x):
 // there it is not a difference of nearly equal numbers but -expm1 of the log ratio of the
@@ -308,7 +359,7 @@ LOGBESSEL_INLINE double iv_ratio_complement_pos(double v, double x) {
 // v = 1/2 and x = 24, where the complement is ~2e^{-2x}, that leaves ~1e-32 absolute: up
 // to 6 eps at v = 1/2 + 2^-53; v = 1/2 itself is 1 - tanh x). For v <= 0 from the
 // complement at the positive order 1 - v: integer v = -n, 1 - I_n/I_{n+1} = -(1 - R)/R
-// with R = I_{n+1}/I_n; other v, derivatives.h (iv_ratio_complement_neg). x = 0 -> 1 - the
+// with R = I_{n+1}/I_n; other v, iv_ratio_complement_neg. x = 0 -> 1 - the
 // ratio's limit, x = inf -> 0.
 LOGBESSEL_INLINE double iv_ratio_complement(double v, double x) {
     if (is_nan(v) || is_nan(x) || x < 0.0) return nan_value();
@@ -327,5 +378,3 @@ LOGBESSEL_INLINE float iv_ratio_complement(float v, float x) {
 }
 
 }  // namespace logbessel
-
-#include "derivatives.h"  // detail::iv_ratio_neg

@@ -26,24 +26,26 @@ constexpr double TEMME_X_MAX = 0.5;
 // Region 2a. Temme's series for |mu| <= 1/2, 0 < x <= TEMME_X_MAX, N lanes. Returns the
 // two sums, sf = K_mu(x) and sh = x K_{mu+1}(x) / 2 (both normal numbers for every x > 0,
 // subnormal x included: |mu log(2/x)| <= 373), whose quotient 2 sh / sf = x K_{mu+1}/K_mu
-// can underflow (it is ~x for mu near -1/2).
-template <int N>
-LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double* sf, double* sh) {
-    double f[N], p[N], q[N], sumf[N], sumh[N], c[N], u[N], mu2[N];
+// can underflow (it is ~x for mu near -1/2). T is double, or dual (tools.h) for the order
+// derivative (mu then carries d mu = 1, and every quantity its derivative in mu).
+template <int N, class T>
+LOGBESSEL_INLINE void k_temme_series_n(const T* mu, const double* x, T* sf, T* sh) {
+    T f[N], p[N], q[N], sumf[N], sumh[N], mu2[N];
+    double c[N], u[N];
     LOGBESSEL_LANES
     for (int l = 0; l < N; ++l) {  // vectorized: log_lane, exp_lane and pi_m_over_sinpi, no libm
         const double L = LN2 - log_lane_any(x[l]);  // log(2/x) >= 0
-        const double sigma = mu[l] * L;
+        const T sigma = mu[l] * L;
         mu2[l] = square_or_zero(mu[l]);
-        const double g1 = temme_gamma1(mu2[l]);
-        const double g2 = temme_gamma2(mu2[l]);
-        const double gp = 1.0 / (g2 - mu[l] * g1);  // Gamma(1 + mu)
-        const double gm = 1.0 / (g2 + mu[l] * g1);  // Gamma(1 - mu)
-        const double fact = pi_m_over_sinpi(mu[l]);
+        const T g1 = temme_gamma1(mu2[l]);
+        const T g2 = temme_gamma2(mu2[l]);
+        const T gp = 1.0 / (g2 - mu[l] * g1);  // Gamma(1 + mu)
+        const T gm = 1.0 / (g2 + mu[l] * g1);  // Gamma(1 - mu)
+        const T fact = pi_m_over_sinpi(mu[l]);
         // cosh and sinh from the one exponential
-        const double e = exp_lane(sigma);
-        const double ei = 1.0 / e;
-        const double shc = fabs(sigma) < 0.5 ? sinhc_small(sigma) : 0.5 * (e - ei) / sigma;
+        const T e = exp_lane(sigma);
+        const T ei = 1.0 / e;
+        const T shc = fabs(value_of(sigma)) < 0.5 ? sinhc_small(sigma) : 0.5 * (e - ei) / sigma;
         f[l] = fact * (g1 * (0.5 * (e + ei)) + g2 * shc * L);
         p[l] = 0.5 * e * gp;
         q[l] = 0.5 * ei * gm;
@@ -52,7 +54,8 @@ LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double
         c[l] = 1.0;
         u[l] = 0.25 * x[l] * x[l];
     }
-    double live[N], resf[N], resh[N];
+    double live[N];
+    T resf[N], resh[N];
     for (int l = 0; l < N; ++l) {
         live[l] = 1.0;
         resf[l] = sumf[l];
@@ -62,17 +65,17 @@ LOGBESSEL_INLINE void k_temme_series_n(const double* mu, const double* x, double
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
             // one division: 1/(k - mu) = (k + mu) D and 1/(k + mu) = (k - mu) D
-            const double D = 1.0 / (k * k - mu2[l]);
+            const T D = 1.0 / (k * k - mu2[l]);
             f[l] = (k * f[l] + p[l] + q[l]) * D;
             p[l] *= (k + mu[l]) * D;
             q[l] *= (k - mu[l]) * D;
             c[l] *= u[l] / k;
-            const double df = c[l] * f[l], dh = c[l] * (p[l] - k * f[l]);
+            const T df = c[l] * f[l], dh = c[l] * (p[l] - k * f[l]);
             sumf[l] += df;
             sumh[l] += dh;
             resf[l] = select_lane(live[l], sumf[l], resf[l]);
             resh[l] = select_lane(live[l], sumh[l], resh[l]);
-            live[l] *= double((fabs(df) >= 0.25 * DBL_EPS * sumf[l]) | (fabs(dh) >= 0.25 * DBL_EPS * fabs(sumh[l])));
+            live[l] *= double(term_counts(df, sumf[l], 0.25 * DBL_EPS) | term_counts(dh, sumh[l], 0.25 * DBL_EPS));
         }
         if (lanes_done<N>(k, live)) break;
     }
@@ -97,16 +100,23 @@ LOGBESSEL_INLINE int k_ratio_cf_depth(double v, double x) {
     return int(a > b ? a : b) + 1;
 }
 
-template <int N>
-LOGBESSEL_INLINE void k_ratio_cf_n(const double* v, const double* x, double* rt) {
+// Levels added to k_ratio_cf_depth for a derivative: it converges a little more slowly
+// than the value (at half-integer v, where a_k = v^2 - (k - 1/2)^2 vanishes, the value's
+// fraction terminates and the derivative's does not).
+LOGBESSEL_INLINE int k_ratio_cf_extra(double) { return 0; }
+LOGBESSEL_INLINE int k_ratio_cf_extra(dual) { return 8; }
+
+// T is double, or dual (tools.h) for the order derivative.
+template <int N, class T>
+LOGBESSEL_INLINE void k_ratio_cf_n(const T* v, const double* x, T* rt) {
     // t_k = 1 / (b_k + a_{k+1} t_{k+1}), evaluated from the bottom up two levels at a time:
     // with s = b_{k+1} + a_{k+2} t_{k+2},  t_k = s / (b_k s + a_{k+1}). One division per two
     // levels halves the chain of dependent divisions that bounds the speed here. Each lane
     // starts at its own (odd) depth; the loop runs from the deepest.
     int top = 1, start[N];
-    double v2[N], t[N];
+    T v2[N], t[N];
     for (int l = 0; l < N; ++l) {
-        start[l] = k_ratio_cf_depth(v[l], x[l]) | 1;  // odd, so the pairs end at k = 1
+        start[l] = (k_ratio_cf_depth(value_of(v[l]), x[l]) + k_ratio_cf_extra(v[l])) | 1;  // odd: pairs end at k = 1
         top = start[l] > top ? start[l] : top;
         v2[l] = square_or_zero(v[l]);
         t[l] = 1.0 / (2.0 * (start[l] + x[l]));  // t_depth, with t_{depth+1} = 0
@@ -115,8 +125,8 @@ LOGBESSEL_INLINE void k_ratio_cf_n(const double* v, const double* x, double* rt)
         const double c1 = (k + 1.5) * (k + 1.5), c0 = (k + 0.5) * (k + 0.5);
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
-            const double s = 2.0 * (k + 1 + x[l]) + (v2[l] - c1) * t[l];
-            const double tn = s / (2.0 * (k + x[l]) * s + (v2[l] - c0));
+            const T s = 2.0 * (k + 1 + x[l]) + (v2[l] - c1) * t[l];
+            const T tn = s / (2.0 * (k + x[l]) * s + (v2[l] - c0));
             t[l] = k < start[l] ? tn : t[l];
         }
     }
@@ -129,22 +139,31 @@ LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
     return rt;
 }
 
+// -log(w) - (li + li_lo), with log w in double-double and the sum rounded once (near K ~ 1
+// the two logarithms cancel); for a dual w and li, the derivative -w'/w - li'.
+LOGBESSEL_INLINE double k_wronskian_log(double w, double li, double li_lo) {
+    const dd Lw = log_lane_dd(w, 0.0);
+    const dd t = two_sum(-Lw.hi, -li);
+    return t.hi + (t.lo - (Lw.lo + li_lo));
+}
+LOGBESSEL_INLINE dual k_wronskian_log(dual w, dual li, double li_lo) {
+    return {k_wronskian_log(w.a, li.a, li_lo), -w.d / w.a - li.d};
+}
+
 // Region 2b: log K_v(x) for 0 <= v, x > TEMME_X_MAX, r < DEBYE_R_MIN, directly at order v (no
 // recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)), N lanes.
-template <int N>
-LOGBESSEL_INLINE void log_kv_cf_n(const double* v, const double* x, double* out) {
-    double rt[N], s0[N], s1[N], li[N], li_lo[N];
+// T is double, or dual (tools.h) for the order derivative.
+template <int N, class T>
+LOGBESSEL_INLINE void log_kv_cf_n(const T* v, const double* x, T* out) {
+    T rt[N], s0[N], s1[N], li[N];
+    double li_lo[N];
     k_ratio_cf_n<N>(v, x, rt);
     i_series_sum_pair_n<N>(v, x, s0, s1);
     log_iv_series_from_sum_dd_n<N>(v, x, s0, li, li_lo);
     LOGBESSEL_LANES
-    for (int l = 0; l < N; ++l) {
-        // rt + x I_{v+1}/I_v, then -log(rt) - log I_v in double-double, rounded once: near
-        // K ~ 1 the two logarithms cancel
-        const double w = rt[l] + x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);
-        const dd Lw = log_lane_dd(w, 0.0);
-        const dd t = two_sum(-Lw.hi, -li[l]);
-        out[l] = t.hi + (t.lo - (Lw.lo + li_lo[l]));
+    for (int l = 0; l < N; ++l) {  // -log(rt + x I_{v+1}/I_v) - log I_v
+        const T w = rt[l] + x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);
+        out[l] = k_wronskian_log(w, li[l], li_lo[l]);
     }
 }
 
@@ -156,12 +175,14 @@ LOGBESSEL_INLINE void log_kv_cf_n(const double* v, const double* x, double* out)
 // every factor >= 1 (rt_j >= 2(mu + j) >= 1 for j >= 1) and no quotient formed: rt_0 =
 // 2 sh / sf, which underflows for subnormal x (it is ~x near mu = -1/2), is never a factor,
 // and its use x^2/rt_0 in the first step is x (x sf / (2 sh)) = x K_mu/K_{mu+1}.
-template <int N>
-LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* out, double* rt_v) {
-    double mu[N], sf[N], sh[N], rt[N], prod[N];
+// T is double, or dual (tools.h) for the order derivative: the derivative of each factor
+// comes with it, and log of a dual gives d log = d/value (log_lane).
+template <int N, class T>
+LOGBESSEL_INLINE void log_kv_temme_n(const T* v, const double* x, T* out, T* rt_v) {
+    T mu[N], sf[N], sh[N], rt[N], prod[N];
     int steps[N], most = 0;
     for (int l = 0; l < N; ++l) {
-        const double n = floor(v[l] + 0.5);
+        const double n = floor(value_of(v[l]) + 0.5);
         mu[l] = v[l] - n;
         steps[l] = int(n);
         most = steps[l] > most ? steps[l] : most;
@@ -170,7 +191,7 @@ LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* o
     k_temme_series_n<N>(mu, x, sf, sh);
     LOGBESSEL_LANES
     for (int l = 0; l < N; ++l) {  // rt_1 (lanes with n >= 1), or rt_0 (n = 0)
-        const double first = x[l] * ((x[l] / (2.0 * sh[l])) * sf[l]) + 2.0 * (mu[l] + 1.0);
+        const T first = x[l] * ((x[l] / (2.0 * sh[l])) * sf[l]) + 2.0 * (mu[l] + 1.0);
         rt[l] = steps[l] >= 1 ? first : 2.0 * sh[l] / sf[l];
     }
     // prod stays below ~1e210 for v < DEBYE_R_MIN (x <= TEMME_X_MAX < 1: all terms of the
@@ -180,7 +201,7 @@ LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* o
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
             const bool on = j <= steps[l];
-            const double next = x[l] * x[l] / rt[l] + 2.0 * (mu[l] + j);
+            const T next = x[l] * x[l] / rt[l] + 2.0 * (mu[l] + j);
             prod[l] = on ? prod[l] * rt[l] : prod[l];
             rt[l] = on ? next : rt[l];
         }
@@ -189,7 +210,7 @@ LOGBESSEL_INLINE void log_kv_temme_n(const double* v, const double* x, double* o
     for (int l = 0; l < N; ++l) {
         rt_v[l] = rt[l];
         const double n = steps[l];
-        const double lead = log_lane(steps[l] >= 1 ? 2.0 * sh[l] : sf[l], 0.0);  // prod = 1 for n <= 1
+        const T lead = log_lane(steps[l] >= 1 ? 2.0 * sh[l] : sf[l], 0.0);  // prod = 1 for n <= 1
         out[l] = lead + log_lane(prod[l], 0.0) - n * log_lane_any(x[l]);
     }
 }
@@ -245,6 +266,50 @@ struct log_kv_key {
                                      KEY_COUNT};
     LOGBESSEL_INLINE static int of(double v, double x) { return log_kv_classify(v, x); }
 };
+
+// ---------------------------------------------------------------------------------------
+// K's ratio and its derivatives in x and v (v >= 0 finite, 0 < x < inf), from the same
+// algorithms (derivatives.h; iv_ratio.h at negative orders).
+// ---------------------------------------------------------------------------------------
+
+// x K_{v+1}(x)/K_v(x), v >= 0, x > 0, r < DEBYE_R_MIN.
+LOGBESSEL_INLINE double k_rt_small(double v, double x) {
+    if (x <= TEMME_X_MAX) {
+        double rt;
+        log_kv_temme(v, x, rt);
+        return rt;
+    }
+    return k_ratio_cf(v, x);
+}
+
+// d/dx log K_v(x) = -K_{v+1}/K_v + v/x = -(rt - v)/x (DLMF 10.29.2), rt = x K_{v+1}/K_v >= 2v
+// (rt = x K_{v-1}/K_v + 2v, DLMF 10.29.1), so at most one bit is lost to the subtraction.
+LOGBESSEL_INLINE double log_kv_dx_pos(double v, double x) {
+    const double r = hypot_pos(v, x);
+    if (r >= DEBYE_R_MIN) return uniform_deriv(v, x, r, -1.0, 1);
+    return -(k_rt_small(v, x) - v) / x;
+}
+
+// x d/dx log K_a(x), finite for every x > 0 (d/dx itself ~ -a/x overflows for tiny x).
+LOGBESSEL_INLINE double log_kv_dx_pos_times_x(double a, double x) {
+    const double r = hypot_pos(a, x);
+    if (r >= DEBYE_R_MIN) return uniform_deriv(a, x, r, -1.0, 1, true);
+    return a - k_rt_small(a, x);
+}
+
+// d/dv log K_v(x), v >= 0, x > 0, r < DEBYE_R_MIN: Temme's series and the recurrence, or the
+// continued fraction and the Wronskian, over dual numbers in the order.
+LOGBESSEL_INLINE double log_kv_dv_small(double v, double x) {
+    const dual V(v, 1.0);
+    dual out;
+    if (x <= TEMME_X_MAX) {
+        dual rt;
+        log_kv_temme_n<1>(&V, &x, &out, &rt);
+    } else {
+        log_kv_cf_n<1>(&V, &x, &out);
+    }
+    return out.d;
+}
 
 }  // namespace detail
 

@@ -11,15 +11,27 @@
 namespace logbessel {
 namespace detail {
 
+// 1 where a series term t > 0 still counts against the sum 1 + a (and where t is NaN, so
+// that the lane runs on and the NaN shows in the result), else 0: a lane mask (config.h);
+// for a dual number, the derivative counts too. (A mask, not a bool: through a bool GCC's
+// vectorizer gave up on the loops that use it.)
+LOGBESSEL_INLINE double series_term_mask(double t, double a) { return double((t > 0.25 * DBL_EPS * (1.0 + a)) | (t != t)); }
+LOGBESSEL_INLINE double series_term_mask(dual t, dual a) {
+    return double((series_term_mask(t.a, a.a) != 0.0) | (fabs(t.d) > 0.25 * DBL_EPS * (fabs(a.d) + (1.0 + a.a))));
+}
+
 // sum_{k>=1} t_k for v > -1, x >= 0 (used for x below ~25: at most ~60 terms), N lanes.
-// The leading 1 is left out so that log1p can keep the tail when it is below eps.
-template <int N>
-LOGBESSEL_INLINE void i_series_tail_n(const double* v, const double* x, double* s) {
-    double u[N], t[N], a[N], live[N], res[N], sc[N];
+// The leading 1 is left out so that log1p can keep the tail when it is below eps. T is
+// double, or dual (tools.h) for the order derivative: t_k' = -t_k H_k, H_k = sum_{j<=k}
+// 1/(j + v), comes out of the same recurrence.
+template <int N, class T>
+LOGBESSEL_INLINE void i_series_tail_n(const T* v, const double* x, T* s) {
+    double u[N], live[N], sc[N];
+    T t[N], a[N], res[N];
     for (int l = 0; l < N; ++l) {
         // u and d2 scaled down where d1 d2 below could overflow (orders above ~1e154, from
         // the vMF normaliser): u sc / (d1 (d2 sc)); the scaling by 1 elsewhere is exact
-        sc[l] = v[l] > 1e150 ? 0x1p-512 : 1.0;
+        sc[l] = value_of(v[l]) > 1e150 ? 0x1p-512 : 1.0;
         u[l] = 0.25 * x[l] * x[l] * sc[l];
         t[l] = 1.0;
         a[l] = res[l] = 0.0;
@@ -31,16 +43,16 @@ LOGBESSEL_INLINE void i_series_tail_n(const double* v, const double* x, double* 
         const double k1 = k, k2 = k + 1;
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
-            const double d1 = k1 * (k1 + v[l]), d2 = k2 * (k2 + v[l]);
-            const double R = u[l] / (d1 * (d2 * sc[l]));
+            const T d1 = k1 * (k1 + v[l]), d2 = k2 * (k2 + v[l]);
+            const T R = u[l] / (d1 * (d2 * sc[l]));
             t[l] *= d2 * R;
             a[l] += t[l];
             t[l] *= d1 * R;
             a[l] += t[l];
             res[l] = select_lane(live[l], a[l], res[l]);
             // a lane stops once it is past its peak and its term is below eps/4 (the terms
-            // then fall geometrically); !(t <= limit), written so that it vectorizes
-            live[l] *= double((t[l] > 0.25 * DBL_EPS * (1.0 + a[l])) | (t[l] != t[l]));
+            // then fall geometrically); written without || so that it vectorizes
+            live[l] *= series_term_mask(t[l], a[l]);
         }
         if (!any_lane<N>(live)) break;
     }
@@ -55,9 +67,11 @@ LOGBESSEL_INLINE double i_series_tail(double v, double x) {
 
 // The sums for orders v and v + 1 together (K's Wronskian needs both), N lanes: one loop,
 // t0_k = t0_{k-1} u/(k(k+v)), t1_k = t1_{k-1} u/(k(k+v+1)), from c = u/(k(k+v)(k+v+1)).
-template <int N>
-LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, double* s0, double* s1) {
-    double u[N], t0[N], t1[N], a0[N], a1[N], r0[N], r1[N], live[N];
+// T as in i_series_tail_n.
+template <int N, class T>
+LOGBESSEL_INLINE void i_series_sum_pair_n(const T* v, const double* x, T* s0, T* s1) {
+    double u[N], live[N];
+    T t0[N], t1[N], a0[N], a1[N], r0[N], r1[N];
     for (int l = 0; l < N; ++l) {
         u[l] = 0.25 * x[l] * x[l];
         t0[l] = t1[l] = 1.0;
@@ -69,10 +83,10 @@ LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, doub
         const double k1 = k, k2 = k + 1;
         LOGBESSEL_LANES
         for (int l = 0; l < N; ++l) {
-            const double kv = k1 + v[l], kv1 = kv + 1.0, kv2 = kv1 + 1.0;
-            const double d1 = k1 * kv * kv1, d2 = k2 * kv1 * kv2;  // k (k+v) (k+v+1) at k1, k2
-            const double R = u[l] / (d1 * d2);
-            const double c1 = d2 * R, c2 = d1 * R;  // u / d1, u / d2
+            const T kv = k1 + v[l], kv1 = kv + 1.0, kv2 = kv1 + 1.0;
+            const T d1 = k1 * kv * kv1, d2 = k2 * kv1 * kv2;  // k (k+v) (k+v+1) at k1, k2
+            const T R = u[l] / (d1 * d2);
+            const T c1 = d2 * R, c2 = d1 * R;  // u / d1, u / d2
             t0[l] *= c1 * kv1;
             t1[l] *= c1 * kv;
             a0[l] += t0[l];
@@ -83,7 +97,7 @@ LOGBESSEL_INLINE void i_series_sum_pair_n(const double* v, const double* x, doub
             a1[l] += t1[l];
             r0[l] = select_lane(live[l], a0[l], r0[l]);
             r1[l] = select_lane(live[l], a1[l], r1[l]);
-            live[l] *= double((t0[l] > 0.25 * DBL_EPS * (1.0 + a0[l])) | (t1[l] > 0.25 * DBL_EPS * (1.0 + a1[l])));
+            live[l] *= double((series_term_mask(t0[l], a0[l]) != 0.0) | (series_term_mask(t1[l], a1[l]) != 0.0));
         }
         if (!any_lane<N>(live)) break;
     }
@@ -175,6 +189,22 @@ LOGBESSEL_INLINE void log_iv_series_from_sum_dd_n(const double* v, const double*
                 hi[l] = v[l] * (log(x[l]) - LN2) - lgamma(v[l] + 1.0) + log(s[l]);
                 lo[l] = 0.0;
             }
+}
+
+// The same with the order as a dual number (v' its derivative in the parameter): the
+// value as above, and d/dv log((x/2)^v / Gamma(v+1)) = log(x/2) - psi(v+1) (DLMF 5.15.1)
+// plus s'/s.
+template <int N>
+LOGBESSEL_INLINE void log_iv_series_from_sum_dd_n(const dual* v, const double* x, const dual* s, dual* hi,
+                                                  double* lo) {
+    double va[N], sa[N], ha[N];
+    for (int l = 0; l < N; ++l) {
+        va[l] = v[l].a;
+        sa[l] = s[l].a;
+    }
+    log_iv_series_from_sum_dd_n<N>(va, x, sa, ha, lo);
+    for (int l = 0; l < N; ++l)
+        hi[l] = {ha[l], v[l].d * ((log(x[l]) - LN2) - digamma_pos(va[l] + 1.0)) + s[l].d / s[l].a};
 }
 
 template <int N>

@@ -195,6 +195,56 @@ LOGBESSEL_INLINE double log_lane_any(double x) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Forward-mode dual numbers: a value a and its derivative d with respect to one parameter
+// (the order, or the argument). The algorithms that the derivatives share with the values
+// (Temme's series, the continued fraction of K, the power series of I, the Debye sums) are
+// templates over the number type T, instantiated on double for the values and on dual for
+// the derivatives (derivatives.h). fma and the operators are found by argument-dependent
+// lookup, so in those templates fma(a, b, c) is the double fma when T is double.
+// ---------------------------------------------------------------------------------------
+struct dual {
+    double a, d;
+    dual() = default;
+    LOGBESSEL_INLINE constexpr dual(double value, double deriv = 0.0) : a(value), d(deriv) {}
+
+    friend LOGBESSEL_INLINE dual operator+(dual p, dual q) { return {p.a + q.a, p.d + q.d}; }
+    friend LOGBESSEL_INLINE dual operator-(dual p, dual q) { return {p.a - q.a, p.d - q.d}; }
+    friend LOGBESSEL_INLINE dual operator-(dual p) { return {-p.a, -p.d}; }
+    friend LOGBESSEL_INLINE dual operator*(dual p, dual q) { return {p.a * q.a, fma(p.a, q.d, p.d * q.a)}; }
+    friend LOGBESSEL_INLINE dual operator/(dual p, dual q) {
+        const double r = p.a / q.a;
+        return {r, (p.d - r * q.d) / q.a};
+    }
+    friend LOGBESSEL_INLINE dual operator+(dual p, double c) { return {p.a + c, p.d}; }
+    friend LOGBESSEL_INLINE dual operator+(double c, dual p) { return {c + p.a, p.d}; }
+    friend LOGBESSEL_INLINE dual operator-(dual p, double c) { return {p.a - c, p.d}; }
+    friend LOGBESSEL_INLINE dual operator-(double c, dual p) { return {c - p.a, -p.d}; }
+    friend LOGBESSEL_INLINE dual operator*(dual p, double c) { return {p.a * c, p.d * c}; }
+    friend LOGBESSEL_INLINE dual operator*(double c, dual p) { return {c * p.a, c * p.d}; }
+    friend LOGBESSEL_INLINE dual operator/(dual p, double c) { return {p.a / c, p.d / c}; }
+    friend LOGBESSEL_INLINE dual operator/(double c, dual q) {
+        const double r = c / q.a;
+        return {r, -r * q.d / q.a};
+    }
+    LOGBESSEL_INLINE dual& operator+=(dual q) { return *this = *this + q; }
+    LOGBESSEL_INLINE dual& operator*=(dual q) { return *this = *this * q; }
+    friend LOGBESSEL_INLINE dual fma(dual p, dual q, dual r) {
+        return {fma(p.a, q.a, r.a), fma(p.a, q.d, fma(p.d, q.a, r.d))};
+    }
+};
+
+// The value part of a number (the number itself for a double).
+LOGBESSEL_INLINE double value_of(double x) { return x; }
+LOGBESSEL_INLINE double value_of(dual x) { return x.a; }
+
+// Whether a term still changes its sum: |term| >= tol |sum| (sum >= 0 where used), on the
+// value and, for a dual, on the derivative too (against |sum'| + |sum|).
+LOGBESSEL_INLINE bool term_counts(double term, double sum, double tol) { return fabs(term) >= tol * fabs(sum); }
+LOGBESSEL_INLINE bool term_counts(dual term, dual sum, double tol) {
+    return (fabs(term.a) >= tol * fabs(sum.a)) | (fabs(term.d) >= tol * (fabs(sum.d) + fabs(sum.a)));
+}
+
+// ---------------------------------------------------------------------------------------
 // Elementary helpers
 // ---------------------------------------------------------------------------------------
 
@@ -291,8 +341,79 @@ LOGBESSEL_INLINE double sinhc_small(double s) {
                            1.0 / 5040.0), s2, 1.0 / 120.0), s2, 1.0 / 6.0), s2, 1.0);
 }
 
-// sinh(s)/s, accurate near 0.
-LOGBESSEL_INLINE double sinhc(double s) { return fabs(s) < 0.5 ? sinhc_small(s) : sinh(s) / s; }
+// ---------------------------------------------------------------------------------------
+// The helpers above over dual numbers (for the templates shared by values and derivatives):
+// the value exactly as for a double, the derivative by the chain rule.
+// ---------------------------------------------------------------------------------------
+LOGBESSEL_INLINE dual select_lane(double m, dual a, dual b) {
+    return {select_lane(m, a.a, b.a), select_lane(m, a.d, b.d)};
+}
+
+LOGBESSEL_INLINE dual square_or_zero(dual a) {
+    const double s = square_or_zero(a.a);
+    return {s, s == 0.0 ? 0.0 : 2.0 * a.a * a.d};
+}
+
+LOGBESSEL_INLINE dual exp_lane(dual y) {
+    const double e = exp_lane(y.a);
+    return {e, e * y.d};
+}
+
+LOGBESSEL_INLINE dual log_lane(dual hi, double lo) { return {log_lane(hi.a, lo), hi.d / hi.a}; }
+
+// (sin y - y cos y) / y^3 for |y| <= pi/2 without cancellation: sum_n (-1)^(n+1) 2n y^(2n-2)/(2n+1)!.
+LOGBESSEL_INLINE double sin_minus_ycos_over_y3(double y) {
+    if (fabs(y) < 0x1p-200) return 1.0 / 3.0;  // the rest below 2^-400: no subnormal terms
+    const double y2 = y * y;
+    if (y2 > 1.0) return (sin(y) - y * cos(y)) / (y * y2);
+    double term = 1.0 / 3.0, s = term;  // n = 1: 2/3! = 1/3
+    for (int n = 2; n < 14; ++n) {
+        term *= -y2 * n / ((n - 1.0) * (2.0 * n) * (2.0 * n + 1.0));
+        s += term;
+    }
+    return s;
+}
+
+// d/dm (pi m / sin(pi m)) = pi (sin y - y cos y) / sin^2 y, y = pi m, written
+// pi y g(y) (y / sin y)^2 with g(y) = (sin y - y cos y)/y^3: no y^3 or sin^2 y, which
+// underflow (to 0/0) for |m| below ~1e-103.
+LOGBESSEL_INLINE dual pi_m_over_sinpi(dual m) {
+    const double f = pi_m_over_sinpi(m.a), y = PI * m.a;
+    return {f, PI * y * sin_minus_ycos_over_y3(y) * f * f * m.d};
+}
+
+// d/ds [sinh(s)/s] = (s cosh s - sinh s)/s^2 = sum_{n>=1} 2n s^(2n-1)/(2n+1)!, |s| < 1/2.
+LOGBESSEL_INLINE dual sinhc_small(dual s) {
+    double dv = s.a / 3.0;
+    if (fabs(s.a) >= 0x1p-200) {  // below, the rest is under 2^-400: no subnormal terms
+        const double s2 = s.a * s.a;
+        double term = dv;
+        for (int n = 2; n < 12; ++n) {
+            term *= s2 * n / ((n - 1.0) * (2.0 * n) * (2.0 * n + 1.0));
+            dv += term;
+        }
+    }
+    return {sinhc_small(s.a), dv * s.d};
+}
+
+// Digamma psi(z), z > 0: the recurrence psi(z) = psi(z+1) - 1/z (DLMF 5.5.2) up to z >= 12,
+// then the asymptotic series psi(z) ~ log z - 1/(2z) - sum_k B_2k / (2k z^2k) (DLMF 5.11.2),
+// whose first omitted term is below 1e-17 there. Absolute error a few eps for z >= 1.
+LOGBESSEL_INLINE double digamma_pos(double z) {
+    double shift = 0.0;
+    // ends: z + 1 > z for z < 12, so at most 12 - floor(z) steps (z >= 1 here; a NaN z
+    // fails the test at once)
+    while (z < 12.0) {
+        shift += 1.0 / z;
+        z += 1.0;
+    }
+    const double t = 1.0 / (z * z);
+    // B_2k / (2k) for k = 1..7
+    const double s = t * fma(fma(fma(fma(fma(fma(1.0 / 12.0, t, -691.0 / 32760.0), t, 1.0 / 132.0), t,
+                                         -1.0 / 240.0), t, 1.0 / 252.0), t, -1.0 / 120.0), t,
+                             1.0 / 12.0);
+    return (log(z) - 0.5 / z - s) - shift;
+}
 
 // r = sqrt(v^2 + x^2) without overflow, for v, x >= 0.
 LOGBESSEL_INLINE double hypot_pos(double v, double x) {

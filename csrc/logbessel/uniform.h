@@ -243,5 +243,81 @@ LOGBESSEL_INLINE void log_kv_uniform_n(const double* v, const double* x, double*
     log_bessel_uniform_n<N>(-1.0, v, x, out);
 }
 
+// ---------------------------------------------------------------------------------------
+// The uniform expansion differentiated (the derivatives of derivatives.h, and K's ratio
+// K_{v+1}/K_v at large r for iv_ratio at negative orders). With F = r - v asinh(v/x):
+// dF/dv = -asinh(v/x), dF/dx = r/x, d/d(v, x) of -log(r)/2 = -(v, x)/(2 r^2), and the
+// Debye sums' derivative from debye_log_sums_n over dual numbers in (q, w) = (v^2/r^2, 1/r):
+//   d/dv log I = -asinh(v/x) - v/(2 r^2) + (E + O)',   d/dx log I = r/x - x/(2 r^2) + (E + O)',
+// and for K: -F instead of F and E - O.
+// ---------------------------------------------------------------------------------------
+
+// asinh(v/x) for v, x > 0 at any scale, up to DBL_MAX (no r = sqrt(v^2 + x^2), no v + r,
+// which overflow at the top of the range): a = v/x <= 1 or b = x/v < 1 as in asinh_ratio.
+LOGBESSEL_INLINE double asinh_ratio_top(double v, double x) {
+    if (v <= x) {
+        const double a = v / x;
+        return log1p(a + a * (a / (1.0 + sqrt(fma(a, a, 1.0)))));
+    }
+    const double b = x / v;
+    if (b >= 0x1p-500) return log((1.0 + sqrt(fma(b, b, 1.0))) / b);
+    return LN2 + (log(v) - log(x));  // b^2 < 2^-1000: 1 + sqrt(1 + b^2) is 2
+}
+
+// Beyond this r the Debye sums' derivative is below 1e-17 of the leading terms' (the
+// first term of the sums is ~1/r): it is left out.
+constexpr double DEBYE_DERIV_R_MAX = 1.25e16;
+
+// d/dv and d/dx of log I (sign = +1) or log K (sign = -1) in the uniform region (v >= 0,
+// x > 0, r = hypot(v, x) >= DEBYE_R_MIN, r = inf allowed). which = 0: d/dv; which = 1:
+// d/dx, or, with times_x, x d/dx (finite for every x > 0 where r is: d/dx itself ~ r/x
+// overflows for tiny x). Everything but w = 1/r depends on v/x only: at the top of the
+// range (r > 2^1000, where v^2 + x^2, v + r or r itself overflow) p, c and w come from v/4,
+// x/4 (exact but for a tiny x, whose c is below 2^-2000 and vanishes either way) and
+// asinh(v/x) from asinh_ratio_top.
+LOGBESSEL_INLINE double uniform_deriv(double v, double x, double r, double sign, int which,
+                                      bool times_x = false) {
+    const bool top = !(r <= 0x1p1000);
+    const double rr = top ? hypot_pos(0.25 * v, 0.25 * x) : r;  // r, or r/4
+    const double pv = top ? 0.25 * v : v;                         // so that p = pv/rr
+    const double w = top ? 0.25 / rr : 1.0 / r;
+    const double p = pv / rr, c = (top ? 0.25 * x : x) / rr;
+    // Tiny p or c (v or x below 2^-400 r): p^2 and c^2 are dropped (square_or_zero); terms
+    // that are linear in them vanish against the others (2^-800 relative) but in d/dv at
+    // tiny p, where every term is linear in p: that sum is formed times 2^600 (p 2^600 from
+    // v 2^300 / r 2^300: exact for subnormal v, no overflow for v up to DBL_MAX).
+    const double q = square_or_zero(p);
+    const bool tiny_p = p < 0x1p-400, tiny_c = c < 0x1p-400;
+    double dq, dw, lead, scale = 1.0;
+    if (which == 0) {
+        const double ps = tiny_p ? pv * 0x1p300 / rr * 0x1p300 : p;
+        dq = tiny_c ? 0.0 : 2.0 * ps * c * c * w;  // 2 v x^2 / r^4
+        dw = -ps * w * w;                       // -v / r^3
+        double ash;                             // asinh(v/x), times 2^600 where tiny_p
+        if (tiny_p) ash = v * 0x1p300 / x * 0x1p300;  // v/x < 2^-399: asinh(v/x) = v/x
+        else ash = v == 0.0 ? 0.0 : (top ? asinh_ratio_top(v, x) : asinh_ratio(v, x, r));
+        lead = -sign * ash - 0.5 * ps * w;
+        if (tiny_p) scale = 0x1p-600;
+    } else {
+        // d/dx: dq = -2 v^2 x / r^4, dw = -x / r^3; times x: x w = c for one w
+        const double cw = times_x ? c : w;
+        dq = (tiny_p || tiny_c) ? 0.0 : -2.0 * p * p * c * cw;
+        dw = tiny_c ? 0.0 : -c * w * cw;
+        double rx;  // r/x, or r
+        if (times_x) rx = top ? 4.0 * rr : r;
+        else if (!top) rx = r / x;
+        else rx = v <= x ? sqrt(fma(v / x, v / x, 1.0)) : (v / x) * sqrt(fma(x / v, x / v, 1.0));
+        lead = sign * rx - (tiny_c ? 0.0 : 0.5 * c * cw);
+    }
+    double dS = 0.0;
+    if (r < DEBYE_DERIV_R_MAX) {
+        const dual Q(q, dq), W(w, dw);
+        dual E, O;
+        debye_log_sums_n<1>(debye_class(r), &r, &Q, &W, &E, &O);
+        dS = E.d + sign * O.d;
+    }
+    return (lead + dS) * scale;
+}
+
 }  // namespace detail
 }  // namespace logbessel
