@@ -108,8 +108,9 @@ LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double
 // Leading term plus the Debye correction corr (see above), for v >= 0, x > 0,
 // r = hypot(v, x): log I_v(x) (sign = +1, corr = lI) or log K_v(x) (sign = -1, corr = lK).
 // The cases other than debye_leading_plain are those of debye_leading_special.
-LOGBESSEL_INLINE bool debye_leading_special(double v, double x, double r) {
-    return v == 0.0 || in_f_band(v, x) || !(x > v * 1e-290) || !(r < inf_value());
+// A lane mask (1 or 0, config.h), written without ||: the lane loops use it and vectorize.
+LOGBESSEL_INLINE double debye_leading_special(double v, double x, double r) {
+    return double((v == 0.0) | in_f_band(v, x) | !(x > v * 1e-290) | !(r < inf_value()));
 }
 
 // The band case of debye_leading (r < inf), given F = debye_exponent_band(v, x): T = sign F
@@ -117,8 +118,8 @@ LOGBESSEL_INLINE bool debye_leading_special(double v, double x, double r) {
 // rounding of log(r)/2 stays below ~eps/16 of T, and T + corr is rounded once; nearer to
 // I ~ 1 (K ~ 1), debye_leading_near_one. The two parts are also used apart, in lanes
 // (log_bessel_band_n).
-LOGBESSEL_INLINE double debye_band_near_one(double r, double half_log_r, dd T) {  // 1 or 0
-    return double(fabs(T.hi) < 8.0 * half_log_r) * double(r < 1e150);
+LOGBESSEL_INLINE double debye_band_near_one(double r, double half_log_r, double T_hi) {  // 1 or 0
+    return double(fabs(T_hi) < 8.0 * half_log_r) * double(r < 1e150);
 }
 
 LOGBESSEL_INLINE dd debye_band_T(double half_log_r, double sign, dd F) {
@@ -129,13 +130,13 @@ LOGBESSEL_INLINE dd debye_band_T(double half_log_r, double sign, dd F) {
 LOGBESSEL_INLINE double debye_leading_band(double v, double x, double r, double half_log_r, double sign,
                                            double corr, dd F) {
     const dd T = debye_band_T(half_log_r, sign, F);
-    if (debye_band_near_one(r, half_log_r, T) == 0.0) return T.hi + (T.lo + (sign * F.lo + corr));
+    if (debye_band_near_one(r, half_log_r, T.hi) == 0.0) return T.hi + (T.lo + (sign * F.lo + corr));
     return debye_leading_near_one(v, x, sign, corr, F);
 }
 
 LOGBESSEL_INLINE double debye_leading(double v, double x, double r, double sign, double corr) {
     const double half_log_r = 0.5 * log_lane(r, 0.0);
-    if (!debye_leading_special(v, x, r)) return debye_leading_plain(v, x, r, half_log_r, sign, corr);
+    if (debye_leading_special(v, x, r) == 0.0) return debye_leading_plain(v, x, r, half_log_r, sign, corr);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
     if (v == 0.0) return sign * r - (half_log_r - c) + corr;
     if (!(r < inf_value())) {
@@ -197,8 +198,7 @@ LOGBESSEL_INLINE void log_bessel_band_n(double sign, const double* v, const doub
         const double hl = 0.5 * log_lane(r[l], 0.0);
         const dd T = debye_band_T(hl, sign, dd{Fh[l], Fl[l]});
         corr[l] = sign > 0 ? lI[l] : lK[l];
-        // debye_band_near_one written out: through the call, GCC's vectorizer gave up here
-        near[l] = double(fabs(T.hi) < 8.0 * hl) * double(r[l] < 1e150);
+        near[l] = debye_band_near_one(r[l], hl, T.hi);
         out[l] = T.hi + (T.lo + (sign * Fl[l] + corr[l]));
     }
     if (any_lane<N>(near)) {
@@ -225,8 +225,7 @@ LOGBESSEL_INLINE void log_bessel_uniform_n(double sign, const double* v, const d
     LOGBESSEL_LANES
     for (int l = 0; l < N; ++l) {  // every lane as if outside the band (vectorized) ...
         out[l] = debye_leading_plain(v[l], x[l], r[l], 0.5 * log_lane(r[l], 0.0), sign, sign > 0 ? lI[l] : lK[l]);
-        // debye_leading_special without || (vectorizes)
-        special[l] = double((v[l] == 0.0) | in_f_band(v[l], x[l]) | !(x[l] > v[l] * 1e-290) | !(r[l] < inf_value()));
+        special[l] = debye_leading_special(v[l], x[l], r[l]);
     }
     if (any_lane<N>(special))  // ... then the lanes that are not, as debye_leading does
         for (int l = 0; l < N; ++l)
