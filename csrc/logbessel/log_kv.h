@@ -73,15 +73,17 @@ LOGBESSEL_INLINE void k_temme_series_n(const T* mu, const double* x, T* sf, T* s
             const T df = c[l] * f[l], dh = c[l] * (p[l] - k * f[l]);
             sumf[l] += df;
             sumh[l] += dh;
-            resf[l] = select_lane(live[l], sumf[l], resf[l]);
-            resh[l] = select_lane(live[l], sumh[l], resh[l]);
+            if (N > 1) {  // one lane: sumf, sumh at the end
+                resf[l] = select_lane(live[l], sumf[l], resf[l]);
+                resh[l] = select_lane(live[l], sumh[l], resh[l]);
+            }
             live[l] *= double(term_counts(df, sumf[l], 0.25 * DBL_EPS) | term_counts(dh, sumh[l], 0.25 * DBL_EPS));
         }
         if (lanes_done<N>(k, live)) break;
     }
     for (int l = 0; l < N; ++l) {
-        sf[l] = resf[l];
-        sh[l] = resh[l];
+        sf[l] = N > 1 ? resf[l] : sumf[l];
+        sh[l] = N > 1 ? resh[l] : sumh[l];
     }
 }
 

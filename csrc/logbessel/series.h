@@ -49,14 +49,14 @@ LOGBESSEL_INLINE void i_series_tail_n(const T* v, const double* x, T* s) {
             a[l] += t[l];
             t[l] *= d1 * R;
             a[l] += t[l];
-            res[l] = select_lane(live[l], a[l], res[l]);
+            if (N > 1) res[l] = select_lane(live[l], a[l], res[l]);  // one lane: a at the end
             // a lane stops once it is past its peak and its term is below eps/4 (the terms
-            // then fall geometrically); written without || so that it vectorizes
+            // then fall geometrically)
             live[l] *= series_term_mask(t[l], a[l]);
         }
         if (!any_lane<N>(live)) break;
     }
-    for (int l = 0; l < N; ++l) s[l] = res[l];
+    for (int l = 0; l < N; ++l) s[l] = N > 1 ? res[l] : a[l];
 }
 
 LOGBESSEL_INLINE double i_series_tail(double v, double x) {
@@ -95,15 +95,17 @@ LOGBESSEL_INLINE void i_series_sum_pair_n(const T* v, const double* x, T* s0, T*
             t1[l] *= c2 * kv1;
             a0[l] += t0[l];
             a1[l] += t1[l];
-            r0[l] = select_lane(live[l], a0[l], r0[l]);
-            r1[l] = select_lane(live[l], a1[l], r1[l]);
+            if (N > 1) {  // one lane: a0, a1 at the end
+                r0[l] = select_lane(live[l], a0[l], r0[l]);
+                r1[l] = select_lane(live[l], a1[l], r1[l]);
+            }
             live[l] *= double((series_term_mask(t0[l], a0[l]) != 0.0) | (series_term_mask(t1[l], a1[l]) != 0.0));
         }
         if (!any_lane<N>(live)) break;
     }
     for (int l = 0; l < N; ++l) {
-        s0[l] = 1.0 + r0[l];
-        s1[l] = 1.0 + r1[l];
+        s0[l] = 1.0 + (N > 1 ? r0[l] : a0[l]);
+        s1[l] = 1.0 + (N > 1 ? r1[l] : a1[l]);
     }
 }
 

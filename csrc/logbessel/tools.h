@@ -211,9 +211,11 @@ struct dual {
     friend LOGBESSEL_INLINE dual operator-(dual p, dual q) { return {p.a - q.a, p.d - q.d}; }
     friend LOGBESSEL_INLINE dual operator-(dual p) { return {-p.a, -p.d}; }
     friend LOGBESSEL_INLINE dual operator*(dual p, dual q) { return {p.a * q.a, fma(p.a, q.d, p.d * q.a)}; }
+    // (one division: the value part is p.a times the reciprocal, within an ulp; the
+    // derivatives use the value part only as an intermediate)
     friend LOGBESSEL_INLINE dual operator/(dual p, dual q) {
-        const double r = p.a / q.a;
-        return {r, (p.d - r * q.d) / q.a};
+        const double inv = 1.0 / q.a, r = p.a * inv;
+        return {r, (p.d - r * q.d) * inv};
     }
     friend LOGBESSEL_INLINE dual operator+(dual p, double c) { return {p.a + c, p.d}; }
     friend LOGBESSEL_INLINE dual operator+(double c, dual p) { return {c + p.a, p.d}; }
@@ -223,8 +225,8 @@ struct dual {
     friend LOGBESSEL_INLINE dual operator*(double c, dual p) { return {c * p.a, c * p.d}; }
     friend LOGBESSEL_INLINE dual operator/(dual p, double c) { return {p.a / c, p.d / c}; }
     friend LOGBESSEL_INLINE dual operator/(double c, dual q) {
-        const double r = c / q.a;
-        return {r, -r * q.d / q.a};
+        const double inv = 1.0 / q.a, r = c * inv;
+        return {r, -r * q.d * inv};
     }
     LOGBESSEL_INLINE dual& operator+=(dual q) { return *this = *this + q; }
     LOGBESSEL_INLINE dual& operator*=(dual q) { return *this = *this * q; }
