@@ -205,6 +205,17 @@ def test_accuracy_cache_is_certified_and_decoded(accuracy_tool):
                 (g, fn, v, x)
 
 
+def test_reference_generators_never_import_logbessel():
+    # the references must not depend on the code they test: no import of the package in
+    # any generator (generate_accuracy_map.py imports only generate.py's helpers)
+    import ast
+    for path in sorted((ROOT / "tests" / "reference").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "logbessel" for n in names), path.name
+
+
 def test_accuracy_map_picture(tmp_path, accuracy_tool, matplotlib):
     v = np.array([1.0, 10.0, 100.0])
     x = np.array([0.5, 2.0, 8.0, 30.0])
