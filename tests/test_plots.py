@@ -232,3 +232,26 @@ def test_accuracy_map_picture(tmp_path, accuracy_tool, matplotlib):
     assert s["nonfinite"] == pytest.approx(1 / 3) and s["max"] == 0
     path = accuracy_tool.plot_maps(grid, maps, tmp_path / "map.png", "test")
     assert path.read_bytes()[:8] == PNG
+
+
+def test_accuracy_tool_takes_tfp_when_installed(accuracy_tool, monkeypatch):
+    # TFP is optional and not installed here: a stand-in module takes its place
+    import types
+    fake = types.ModuleType("tensorflow_probability.substrates.numpy")
+    fake.math = types.SimpleNamespace(log_bessel_ive=lambda v, x: lb.log_iv(v, x) - x,
+                                      log_bessel_kve=lambda v, x: lb.log_kv(v, x) + x)
+    parent = types.ModuleType("tensorflow_probability")
+    parent.substrates = types.ModuleType("tensorflow_probability.substrates")
+    parent.substrates.numpy = fake
+    for name, mod in (("tensorflow_probability", parent),
+                      ("tensorflow_probability.substrates", parent.substrates),
+                      ("tensorflow_probability.substrates.numpy", fake)):
+        monkeypatch.setitem(sys.modules, name, mod)
+    impls = accuracy_tool.implementations()
+    tfp = [label for label in impls if label.startswith("TFP")]
+    assert len(tfp) == 1 and "logbessel" in impls
+    v, x = np.array([2.0, 300.0]), np.array([1.5, 200.0])
+    np.testing.assert_allclose(impls[tfp[0]]["log_iv"](v, x), lb.log_iv(v, x), rtol=1e-13)
+    np.testing.assert_allclose(impls[tfp[0]]["log_kv"](v, x), lb.log_kv(v, x), rtol=1e-13)
+    assert not any(label.startswith("TFP") for label in
+                   accuracy_tool.implementations(use_tfp=False))
