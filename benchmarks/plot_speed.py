@@ -166,6 +166,7 @@ def main():
         print(f"{fn:8s} {reg:9s} {r['ours']:18.2f} {r['scipy']:14.2f} "
               f"{r['ours'] / r['scipy']:8.2f} {100 * r['scipy_nonfinite']:16.1f}%")
     if not args.no_plot:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         plot(res, args.out)
         print(f"wrote {args.out} ({os.path.getsize(args.out) / 1024:.0f} KiB)")
 

@@ -233,6 +233,7 @@ def main(argv=None):
     grids = load_references(cache)
     impls = implementations(use_tfp=not args.no_tfp)
     out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     print(grids["about"])
     for g in ("wide", "turning"):
         grid = grids[g]
