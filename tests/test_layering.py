@@ -24,7 +24,7 @@ LAYERS = [
     ["_dispatch"],
     ["logbessel"],                  # the package __init__: the elementwise functions
     ["_vmf_core"],
-    ["_vmf_fit", "_vmf_stats"],
+    ["_vmf_fit", "_vmf_stats", "_plot"],
     ["vmf"],
     ["vmf_mixture"],
     ["torch", "jax", "__main__"],

@@ -5,7 +5,8 @@
     logbessel fit [FILE]      fit a von Mises-Fisher distribution to the rows of FILE
                               (.npy, .csv or .txt); without FILE, the built-in example:
                               samples from a known vMF in p = 8192 dimensions;
-                              --output OUT.json saves the result (all of mu) as JSON
+                              --output OUT.json saves the result (all of mu) as JSON;
+                              --plot OUT.png draws the rows' mu^T x against the fit
     logbessel --version       the package's version
 
 Run ``logbessel fit --help`` for the options.
@@ -421,10 +422,17 @@ def _check_options(args):
                 setattr(args, attr, default)
     if args.skiprows is None:
         args.skiprows = 0
-    if args.output is not None:
-        parent = os.path.dirname(os.path.abspath(args.output))
-        if not os.path.isdir(parent):
-            raise ValueError(f"--output {args.output}: the folder {parent} does not exist")
+    for flag, path in (("--output", args.output), ("--plot", args.plot)):
+        if path is not None:
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(parent):
+                raise ValueError(f"{flag} {path}: the folder {parent} does not exist")
+    if args.plot is not None:
+        from logbessel import _plot
+        try:
+            _plot.require_matplotlib()    # before the fit: say it at once
+        except ImportError as exc:
+            raise ValueError(str(exc)) from None
 
 
 def _jsonable(value):
@@ -594,11 +602,29 @@ def cmd_fit(args) -> int:
     elif p > 5:
         print("        (all of mu: --output FILE.json)")
 
+    if args.plot is not None:
+        _plot_fit(args.plot, X, mu, p, kappa, weights, n, progress)
+
     if not args.no_scipy and _have_scipy():
         _scipy_fit(X, p, rbar, total, kappa, weights, progress)
     elif not args.no_scipy:
         print("(SciPy is not installed: no comparison.)")
     return 0
+
+
+def _plot_fit(path, X, mu, p, kappa, weights, n, progress):
+    """The histogram of w = mu^T x over the rows against the fitted density of w, and the
+    Q-Q panel (logbessel._plot), written to path."""
+    from logbessel import _plot
+    progress.start(f"drawing {path}")
+    w = _plot.projections(X, mu)
+    arrays = _plot.plot_fit(path, w, p, kappa, weights=weights,
+                            title=f"vMF fit: n = {n}, p = {p}, kappa = {kappa:.6g}")
+    progress.done()
+    outside = arrays["outside"]
+    print(f"plot:   {path} (histogram of mu^T x against the fitted density, and Q-Q"
+          + (f"; {outside} row{'s' if outside > 1 else ''} outside the range shown"
+             if outside else "") + ")")
 
 
 def _scipy_fit(X, p, rbar, total, kappa, weights, progress):
@@ -670,7 +696,7 @@ def _parser():
                     f"vMF(mu, kappa = {EXAMPLE_KAPPA:g}) in p = {EXAMPLE_P} dimensions with a "
                     f"random mu (seed {EXAMPLE_SEED}); change it with --p/--n/--kappa/--seed "
                     "(options of the example only: an error with FILE). --output saves the "
-                    "result as JSON, with all of mu.")
+                    "result as JSON, with all of mu; --plot draws the fit.")
     f.add_argument("file", nargs="?", help="data file: .npy, .csv or .txt (rows = vectors)")
     f.add_argument("--normalize", action="store_true",
                    help="project every row onto the unit sphere first (x / ||x||)")
@@ -682,6 +708,10 @@ def _parser():
                    help="write the result as JSON: mu (all p components), kappa, rbar, n, p, "
                         "method, the log-likelihood (and standard errors and the uniformity "
                         "test where this version computes them); inf/nan as strings")
+    f.add_argument("--plot", metavar="OUT.png",
+                   help="draw the fit: a histogram of w = mu^T x over the rows against the "
+                        "fitted density of w (prop. to e^(kappa w) (1 - w^2)^((p-3)/2)), "
+                        "and a Q-Q panel (needs matplotlib)")
     f.add_argument("--delimiter", default=None,
                    help="column separator of a text file (default: ',' for .csv, "
                         "whitespace otherwise)")

@@ -14,6 +14,8 @@ The Python modules of the package import only from modules listed before them:
     _vmf_core          vMF functions of (p, kappa): log C_p, A_p, kappa from rbar
     _vmf_fit           fit of one vMF distribution to data (NumPy, CuPy, Dask)
     _vmf_stats         standard errors, A_p', the Rayleigh test (beside _vmf_fit)
+    _plot              the picture of a fit for the command line (beside _vmf_fit;
+                       matplotlib is imported on use)
     vmf                the vMF distribution (sampling, entropy) and the public vMF namespace
     vmf_mixture        mixtures of vMF distributions fitted by EM (they sample with vmf's
                        sampler; vmf loads the mixture lazily, on first use)
