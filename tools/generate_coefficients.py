@@ -177,7 +177,8 @@ def gen_debye():
     w("// = E - O (for K). Terms are summed in classes of r, each with the number of terms")
     w(f"// its smallest r needs for a truncation error below {TERM_TOL:g} (extra terms at larger")
     w("// r are harmless: the series is still decreasing there). T is double, or a dual number")
-    w("// (tools.h) for the derivatives: q and w then carry their derivatives.")
+    w("// (tools.h) for the derivatives: q and w then carry their derivatives, and the polynomials")
+    w("// in q are evaluated with their q-derivative (debye_q, debye_term: the identity for double).")
     classes = list(DEBYE_CLASSES)
     assert classes[-1] == kmax_used
     w(f"constexpr int DEBYE_NCLASSES = {len(classes)};")
@@ -229,11 +230,12 @@ def gen_debye():
         ko = K if K % 2 == 1 else K - 1
         w("        LOGBESSEL_LANES")
         w("        for (int l = 0; l < N; ++l) {")
-        w("            const T ql = q[l], w2 = w[l] * w[l];")
+        w("            const auto ql = debye_q(q[l]);")
+        w("            const T w2 = w[l] * w[l];")
         w("            T e = 0.0, o = 0.0;")
         for k in range(K, 0, -1):
             var = "o" if k % 2 else "e"
-            step = f"fma({var}, w2, {horner(L[k - 1], 'ql')})"
+            step = f"fma({var}, w2, debye_term({horner(L[k - 1], 'ql')}))"
             lim = needed_below(k)
             if lim is None:
                 w(f"            {var} = {step};")

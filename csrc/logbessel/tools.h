@@ -235,6 +235,25 @@ struct dual {
     }
 };
 
+// A polynomial in q whose derivative in the parameter is wanted (the Debye sums): Horner
+// over p(q) and dp/dq together (two fma a step, where a dual q with its seed dq would take
+// three), and the seed applied once at the end. debye_q(q) starts it; debye_term(p) ends it:
+// the dual p(q) with derivative p'(q) dq. Both are the identity for a double.
+struct poly_q {
+    double p, dp, dq;  // p(q), p'(q), the seed
+};
+struct dual_q {
+    double q, dq;
+    friend LOGBESSEL_INLINE poly_q fma(double c1, dual_q q, double c0) { return {fma(c1, q.q, c0), c1, q.dq}; }
+    friend LOGBESSEL_INLINE poly_q fma(poly_q a, dual_q q, double c0) {
+        return {fma(a.p, q.q, c0), fma(a.dp, q.q, a.p), a.dq};
+    }
+};
+LOGBESSEL_INLINE double debye_q(double q) { return q; }
+LOGBESSEL_INLINE dual_q debye_q(dual q) { return {q.a, q.d}; }
+LOGBESSEL_INLINE double debye_term(double p) { return p; }
+LOGBESSEL_INLINE dual debye_term(poly_q p) { return {p.p, p.dp * p.dq}; }
+
 // The value part of a number (the number itself for a double).
 LOGBESSEL_INLINE double value_of(double x) { return x; }
 LOGBESSEL_INLINE double value_of(dual x) { return x.a; }
