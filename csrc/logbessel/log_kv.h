@@ -97,8 +97,10 @@ LOGBESSEL_INLINE int k_ratio_cf_depth(double v, double x) {
     return int(a > b ? a : b) + 1;
 }
 
+// With rest: also rest = rt - v - x = 1/2 + (v^2 - 1/4) t, without the rounding of rt
+// (log_kve_dx: d/dx log K + 1 = -rest/x).
 template <int N>
-LOGBESSEL_INLINE void k_ratio_cf_n(const double* v, const double* x, double* rt) {
+LOGBESSEL_INLINE void k_ratio_cf_n(const double* v, const double* x, double* rt, double* rest = nullptr) {
     // t_k = 1 / (b_k + a_{k+1} t_{k+1}), evaluated from the bottom up two levels at a time:
     // with s = b_{k+1} + a_{k+2} t_{k+2},  t_k = s / (b_k s + a_{k+1}). One division per two
     // levels halves the chain of dependent divisions that bounds the speed here. Each lane
@@ -121,6 +123,8 @@ LOGBESSEL_INLINE void k_ratio_cf_n(const double* v, const double* x, double* rt)
         }
     }
     for (int l = 0; l < N; ++l) rt[l] = v[l] + 0.5 + x[l] + (v2[l] - 0.25) * t[l];
+    if (rest)
+        for (int l = 0; l < N; ++l) rest[l] = 0.5 + (v2[l] - 0.25) * t[l];
 }
 
 LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
