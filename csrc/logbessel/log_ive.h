@@ -21,9 +21,9 @@
 //        log_kve = -G + log(pi/(2r))/2 + lK    (-G >= 0 and log(pi/(2r)) < 0: they cancel
 //                                               where K e^x ~ 1, v ~ sqrt(x log(2x/pi)))
 //      In that band of log_kve (|T| < 8 log(r)/2 for the leading term T, as in uniform.h)
-//      the leading term is formed in double-double: a = v/x, h(a) from dd_log (Tang's
-//      method, ~1e-31 relative) or its Taylor series a/2 - a^3/24 for tiny a, and log r =
-//      log x + log(1 + a^2)/2, no r^2 (so no overflow at the top of the range).
+//      the leading term is formed in double-double: a = v/x, h(a) from its Taylor series
+//      (a <= 1/8) or dd_log (Tang's method, ~1e-31 relative), and log r = log x +
+//      log(1 + a^2)/2, no r^2 (so no overflow at the top of the range).
 //   2. r < DEBYE_R_MIN. log_ive: the power series of I (series.h), whose logarithm is a
 //      double-double there, minus x before the one rounding (at v = 0, x < 1:
 //      log1p(tail) - x, which keeps log I_0 ~ x^2/4). log_kve: Temme's series (x <= 1/2,
@@ -98,24 +98,47 @@ LOGBESSEL_INLINE double half_log_hypot(double v, double x, double r) {
     return 0.5 * (log_lane(hypot_pos(0.25 * v, 0.25 * x), 0.0) + 2.0 * LN2);
 }
 
+// h(a) = asinh(a) - a/(1 + sqrt(1 + a^2)) = sum_k binom(1/2, k) a^(2k-1)/(2k-1) for
+// 0 <= a <= H_SERIES_A_MAX, a = a.hi + a.lo, as a double-double: a/2 exact, the rest
+// a^3 P(a^2) (below a^2/12 of a/2) in double, P to a^18 (the next term below 2^-60 of it).
+constexpr double H_SERIES_A_MAX = 0.125;
+
+LOGBESSEL_INLINE dd scaled_exponent_h_series(dd a) {
+    const double t = a.hi * a.hi;
+    double P = 715.0 / 1114112.0;
+    P = fma(P, t, -143.0 / 163840.0);
+    P = fma(P, t, 33.0 / 26624.0);
+    P = fma(P, t, -21.0 / 11264.0);
+    P = fma(P, t, 7.0 / 2304.0);
+    P = fma(P, t, -5.0 / 896.0);
+    P = fma(P, t, 1.0 / 80.0);
+    P = fma(P, t, -1.0 / 24.0);
+    const double rest = a.hi > 0x1p-300 ? a.hi * t * P : 0.0;  // (no subnormal products)
+    const dd h = two_sum(0.5 * a.hi, rest);
+    return quick_two_sum(h.hi, h.lo + 0.5 * a.lo);
+}
+
 // The leading term of log_kve plus corr where it is small against log(r)/2 (K e^x ~ 1):
 // T = v h(a) - log(x)/2 - log(1 + a^2)/4 + log(pi/2)/2, a = v/x, h as at the top, in
-// double-double (the parts ~1e-31 relative), rounded once with corr. v >= 0, x > 0.
+// double-double, rounded once with corr. v >= 0, x > 0. h(a) from its Taylor series for
+// a <= H_SERIES_A_MAX (every such input of r > ~1e4), else from asinh(a) = log(a + sqrt(1
+// + a^2)) by dd_log (~1e-31 relative: v times its absolute error must stay below ~eps).
+// The logarithms of x and 1 + a^2 by log_lane_dd (absolute error ~2^-58, a quarter or a
+// half of it enters).
 LOGBESSEL_INLINE double log_kve_near_one(double v, double x, double corr) {
     const double ah = v / x;
     const dd a = quick_two_sum(ah, fma(-ah, x, v) / x);  // v/x to ~1e-32
     const dd one_a2 = dd_add_d(dd_mul(a, a), 1.0);
     dd h;
-    if (a.hi < 0x1p-26) {  // h = a/2 - a^3/24 + a^5/80 - ...: a^5 below 2^-104 a
-        const double cube = a.hi > 0x1p-300 ? a.hi * a.hi * a.hi / 24.0 : 0.0;
-        h = quick_two_sum(0.5 * a.hi, 0.5 * a.lo - cube);
+    if (a.hi <= H_SERIES_A_MAX) {
+        h = scaled_exponent_h_series(a);
     } else {
         const dd s = dd_sqrt(one_a2);
         h = dd_sub(dd_log(dd_add(a, s)), dd_div(a, dd_add_d(s, 1.0)));
     }
     const dd mG = dd_mul_d(h, v);  // -G = x - F
-    const dd Lx = dd_log(dd{x, 0.0});
-    const dd La = dd_log(one_a2);  // log r = log x + La/2
+    const dd Lx = log_lane_dd(x, 0.0);
+    const dd La = log_lane_dd(one_a2.hi, one_a2.lo);  // log r = log x + La/2
     dd t = dd_sub(mG, dd{0.5 * Lx.hi, 0.5 * Lx.lo});
     t = dd_sub(t, dd{0.25 * La.hi, 0.25 * La.lo});
     t = dd_add(t, dd{0.5 * LN_PI_2, 0.5 * LN_PI_2_LO});
