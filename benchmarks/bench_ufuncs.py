@@ -5,6 +5,8 @@ usual way to get the same quantity from SciPy, measured in the same process.
 Inputs as in bench_cpu.py: n elements (default 1e6), v log-uniform in [0.1, 1000], x
 log-uniform in [0.01, 1000]. Baselines (SciPy's exponentially scaled functions):
     log_iv, log_kv             log(ive(v, x)) + x, log(kve(v, x)) - x
+    log_ive, log_kve           log(ive(v, x)), log(kve(v, x))
+    log_ive_dx, log_kve_dx     ive(v + 1, x) / ive(v, x) + v / x - 1, and K's likewise + 1
     iv_ratio                   ive(v, x) / ive(v - 1, x)
     iv_ratio_complement        1 - ive(v, x) / ive(v - 1, x)
     log_iv_dx                  ive(v + 1, x) / ive(v, x) + v / x
@@ -43,6 +45,10 @@ def scipy_baselines(v, x):
     return {
         "log_iv": lambda: np.log(sc.ive(v, x)) + x,
         "log_kv": lambda: np.log(sc.kve(v, x)) - x,
+        "log_ive": lambda: np.log(sc.ive(v, x)),
+        "log_kve": lambda: np.log(sc.kve(v, x)),
+        "log_ive_dx": lambda: sc.ive(v + 1.0, x) / sc.ive(v, x) + v / x - 1.0,
+        "log_kve_dx": lambda: -sc.kve(v + 1.0, x) / sc.kve(v, x) + v / x + 1.0,
         "iv_ratio": lambda: sc.ive(v, x) / sc.ive(v - 1.0, x),
         "iv_ratio_complement": lambda: 1.0 - sc.ive(v, x) / sc.ive(v - 1.0, x),
         "log_iv_dx": lambda: sc.ive(v + 1.0, x) / sc.ive(v, x) + v / x,

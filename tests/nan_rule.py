@@ -9,12 +9,14 @@ the README's "Special values". Where those are silent or disagree, the rule is w
 careful user of scipy.special would expect (marked "decided here" below; the docs are to
 be aligned with it):
 
-All nine functions (v, x) (for vmf.log_normalizer read (p, kappa)):
+All thirteen functions (v, x) (for vmf.log_normalizer read (p, kappa)):
   * NaN in -> NaN.
   * x < 0 -> NaN (x = -0.0 is zero, not negative).
   * v = +inf with x = +inf -> NaN: the limit depends on the path (decided here: the
     docstrings give "x = inf -> ..." and "v = inf -> ..." with different values).
-  * log_kv, log_kv_dx, log_kv_dv (even / odd in v): |v| = inf with x = +inf -> NaN, as above.
+  * log_kv, log_kv_dx, log_kv_dv and the scaled log_kve, log_kve_dx (even / odd in v):
+    |v| = inf with x = +inf -> NaN, as above.
+  * log_ive and log_ive_dx follow log_iv's rule below (the same I_v, times e^{-x}).
   * log_iv, log_iv_dx, log_iv_dv, iv_ratio, iv_ratio_complement: v = -inf -> NaN (I_v
     changes sign infinitely often as v -> -inf; decided here for the last four, whose
     docstrings say nothing).
@@ -45,12 +47,14 @@ is within the double range; `finite_required(name, v, x)` marks where that is ce
 from simple estimates (evaluated in long double, so they do not overflow themselves):
   * log_iv, log_kv: |F| < DBL_MAX (1 - 1e-12), F = r - |v| asinh(|v|/x), r = hypot(v, x),
     the exponent of the uniform expansions (the rest of log I, log K is O(log r)).
+  * log_ive, log_kve: x - F < DBL_MAX (1 - 1e-12), the scaled exponent (x - F >= 0).
   * iv_ratio, iv_ratio_complement: every v > 0 and negative non-integer v (the README:
     finite and signed); integer v = -n <= 0, the ratio is 1/(I_{n+1}/I_n), below
     (2n + 4)/x by Amos's bound: finite where that is below DBL_MAX.
-  * log_iv_dx, log_kv_dx: |v|/x + 1 + 1/x below DBL_MAX (both are v/x plus a ratio
-    bounded by 1 + 1/x for |v| < 1/2 and by 1 otherwise); for negative non-integer v only
-    where floor(-v) is even (I_v > 0: bounded the same way).
+  * log_iv_dx, log_kv_dx (and log_ive_dx, log_kve_dx, which differ by 1): |v|/x + 1 + 1/x
+    below DBL_MAX (both are v/x plus a ratio bounded by 1 + 1/x for |v| < 1/2 and by 1
+    otherwise); for negative non-integer v only where floor(-v) is even (I_v > 0: bounded
+    the same way).
   * log_iv_dv: v >= 0: always (|d/dv log I_v| <= asinh(v/x) + O(1) < 1500); negative
     non-integer v with floor(-v) even: always; negative integer v = -n, where the value
     is about -+2 K_n/I_n: where log(K_n/I_n) ~ -2F + log(pi) is below log(DBL_MAX) - 2
@@ -64,11 +68,12 @@ from __future__ import annotations
 import numpy as np
 
 FUNCTIONS = ("log_iv", "log_kv", "iv_ratio", "iv_ratio_complement",
-             "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv")
+             "log_iv_dx", "log_kv_dx", "log_iv_dv", "log_kv_dv",
+             "log_ive", "log_kve", "log_ive_dx", "log_kve_dx")
 VMF = "vmf.log_normalizer"
 
-_I_FAMILY = ("log_iv", "log_iv_dx", "log_iv_dv")        # NaN where I_v(x) <= 0
-_K_FAMILY = ("log_kv", "log_kv_dx", "log_kv_dv")        # even / odd in v
+_I_FAMILY = ("log_iv", "log_iv_dx", "log_iv_dv", "log_ive", "log_ive_dx")  # NaN where I_v(x) <= 0
+_K_FAMILY = ("log_kv", "log_kv_dx", "log_kv_dv", "log_kve", "log_kve_dx")  # even / odd in v
 _RATIO = ("iv_ratio", "iv_ratio_complement")
 
 
@@ -155,12 +160,14 @@ def finite_required(name, v, x):
         sneg = sin_negative(v)
         if name in ("log_iv", "log_kv"):
             return base & (exponent_F(v, x) < big)
+        if name in ("log_ive", "log_kve"):  # the scaled exponent F - x <= 0 instead of F
+            return base & (xl - exponent_F(v, x, signed=True) < big)
         if name in _RATIO:
             negint = (v <= 0) & ~nn
             return base & (~negint | ((2 * vl + 4) / xl < big))
-        if name in ("log_iv_dx", "log_kv_dx"):
+        if name in ("log_iv_dx", "log_kv_dx", "log_ive_dx", "log_kve_dx"):
             ok = vl / xl + 1 + 1 / xl < big
-            if name == "log_iv_dx":
+            if name in ("log_iv_dx", "log_ive_dx"):
                 ok &= ~sneg
             return base & ok
         if name == "log_iv_dv":

@@ -199,3 +199,106 @@ def test_edges_of_the_range_against_certified(table, fn, kind):
         assert e.max() <= budget, (f"{name}: max {e.max():.3g} eps at v={v[mask][worst]!r}, "
                                    f"x={x[mask][worst]!r}")
         assert np.median(e) <= BUDGET_MEDIAN
+
+
+# The exponentially scaled functions log_ive = log I - x and log_kve = log K + x (tables
+# log_ive*, log_kve*, generate.py: arb's scaled Bessel functions), computed directly, not
+# as log_iv - x. Buckets beyond _buckets': x large against v (where log_iv - x would keep
+# ~7 digits at x = 1e10), v^2 ~ x (the scaled exponent's terms of one size, and for K the
+# band where K e^x ~ 1). Budgets per bucket from the measured maxima (in the comments),
+# rounded up a little.
+# The r < 24 maxima (log_ive 3.07 at x = 22.7, log_kve 6.11 at v = 5.1, x = 17.1) are the
+# relative error of the power series' sums (series.h): log I ~ x there, so the same absolute
+# error is ~0.2 eps of log_iv but several eps of log_ive ~ -2.5 and log_kve ~ -1.
+SCALED_BUDGET = {
+    "log_ive": {"*": 3.0, "boundary r~24 (both sides)": 3.5},  # 2.70 (uniform, v ~ x), 3.07
+    "log_kve": {"*": 3.5,                                       # 2.99 (uniform, v ~ x)
+                "cf2 x>0.5": 6.5, "series/small-r": 6.5,        # 6.11, 6.11
+                "boundary r~24 (both sides)": 6.5},             # 5.72
+    "log_ive_neg": {"*": 3.5},                                  # 3.35
+}
+
+
+def _scaled_buckets(v, x, kind):
+    b = _buckets(v, x, kind)
+    va = np.abs(v)
+    b["x >= 1e4 max(1, v)"] = x >= 1e4 * np.maximum(va, 1.0)
+    b["v^2 in [x/100, 100 x], r >= 24"] = (va * va > x / 100) & (va * va < 100 * x) & (np.hypot(va, x) >= R_MIN)
+    return b
+
+
+@pytest.mark.parametrize("table,fn,kind", [
+    ("log_ive", lb.log_ive, "i"),
+    ("log_kve", lb.log_kve, "k"),
+    ("log_ive_neg", lb.log_ive, "i"),
+])
+def test_scaled_float64_against_certified(table, fn, kind):
+    v, x, hi, lo, _ = load(table)
+    f = fn(v, x)
+    assert f.dtype == np.float64
+    finite = np.isfinite(hi)
+    assert np.all(np.isnan(f[~finite])), "expected NaN where I_v(x) <= 0"
+    v, x, hi, lo, f = v[finite], x[finite], hi[finite], lo[finite], f[finite]
+    err = log_error(f, hi, lo) / EPS64
+    budgets = SCALED_BUDGET[table]
+    report = []
+    for name, mask in _scaled_buckets(v, x, kind).items():
+        if not mask.any():
+            continue
+        e = err[mask]
+        worst = np.argmax(e)
+        report.append(f"{name}: n={mask.sum()} median={np.median(e):.2f} max={e.max():.2f} "
+                      f"at v={v[mask][worst]!r}, x={x[mask][worst]!r}")
+        assert np.median(e) <= BUDGET_MEDIAN, report[-1]
+        assert e.max() <= budgets.get(name, budgets["*"]), report[-1]
+    assert np.median(err) <= 0.5
+    print("\n".join(report))
+
+
+def test_scaled_tables_cover_the_hard_parts():
+    for table in ("log_ive", "log_kve"):
+        v, x, hi, _, _ = load(table)
+        assert len(v) >= 5000 and x.max() >= 1e300 and x.min() <= 1e-300 and v.max() >= 1e8
+        assert (x >= 1e10 * np.maximum(v, 1.0)).sum() >= 300   # log_iv - x would lose digits
+        assert ((v * v > x / 100) & (v * v < 100 * x) & (x > 1e6)).sum() >= 100
+    v, x, hi, _, _ = load("log_kve")
+    assert ((np.abs(hi) < 0.1) & (np.hypot(v, x) >= R_MIN)).sum() >= 100  # K e^x ~ 1
+
+
+def test_scaled_is_not_the_difference():
+    # At x = 1e10 the difference log_iv - x keeps ~7 digits; the scaled function all of them.
+    v, x, hi, lo, _ = load("log_ive")
+    m = x >= 1e10 * np.maximum(v, 1.0)
+    assert m.sum() >= 100
+    naive = log_error(lb.log_iv(v[m], x[m]) - x[m], hi[m], lo[m]) / EPS64
+    direct = log_error(lb.log_ive(v[m], x[m]), hi[m], lo[m]) / EPS64
+    assert naive.max() > 1e5 and direct.max() <= 2.5
+
+
+@pytest.mark.parametrize("table,fn", [("log_ive_f32", lb.log_ive), ("log_kve_f32", lb.log_kve)])
+def test_scaled_float32_within_one_eps(table, fn):
+    v, x, hi, lo, _ = load(table)
+    v32, x32 = v.astype(np.float32), x.astype(np.float32)
+    assert np.all(v32 == v) and np.all(x32 == x), "float32 table inputs must be exact in float32"
+    f = fn(v32, x32)
+    assert f.dtype == np.float32
+    err = log_error(f, hi, lo) / EPS32
+    assert err.max() <= 1.0, f"max {err.max():.3f} float32 eps"
+
+
+# (tiny x, top); measured 1.56 / 1.58 and 1.36 / 1.80
+SCALED_EDGE_BUDGET = {"log_ive_edge": (2.0, 2.0), "log_kve_edge": (1.5, 2.0)}
+
+
+@pytest.mark.parametrize("table,fn", [("log_ive_edge", lb.log_ive), ("log_kve_edge", lb.log_kve)])
+def test_scaled_edges_of_the_range(table, fn):
+    v, x, hi, lo, _ = load(table)
+    err = log_error(fn(v, x), hi, lo) / EPS64
+    top = np.maximum(np.abs(v), x) >= 1e280
+    assert top.sum() > 100 and (x[~top] < 2.2250738585072014e-308).sum() >= 20
+    for mask, budget, name in [(~top, SCALED_EDGE_BUDGET[table][0], "tiny x"),
+                               (top, SCALED_EDGE_BUDGET[table][1], "top")]:
+        e = err[mask]
+        worst = np.argmax(e)
+        assert e.max() <= budget, f"{name}: max {e.max():.3g} eps at v={v[mask][worst]!r}, x={x[mask][worst]!r}"
+        assert np.median(e) <= BUDGET_MEDIAN

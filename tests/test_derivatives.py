@@ -359,3 +359,98 @@ def test_no_slow_elements(f):
     for name, (v, x) in worst.items():
         t = _best_time(f, v, x)
         assert t <= 20.0 * base, f"{f.__name__} {name}: {t / base:.1f}x the random inputs"
+
+
+# ------------------------------------------------------------------------------------------
+# The scaled functions' x-derivatives: log_ive_dx = d/dx log I - 1, log_kve_dx = d/dx log K
+# + 1 (tables dlog_ive_dx, dlog_kve_dx: generate_derivatives.py, arb's scaled Bessel
+# functions; x up to 1e300, v^2 ~ x). Budgets from the measured maxima (comments).
+# ------------------------------------------------------------------------------------------
+SCALED_DX_FUNCS = {"dlog_ive_dx": lb.log_ive_dx, "dlog_kve_dx": lb.log_kve_dx}
+SCALED_DX_BUDGET = {  # measured 1.39, 0.88, 1.52, 4.12 (Temme's rt, x < 0.2)
+    ("dlog_ive_dx", "uniform"): 2.0, ("dlog_ive_dx", "small"): 1.5,
+    ("dlog_kve_dx", "uniform"): 2.0, ("dlog_kve_dx", "small"): 5.0,
+}
+SCALED_DX_REL_BUDGET = 2.5  # relative error where x > 100 max(1, v^2): measured 2.00
+
+
+@pytest.mark.parametrize("name", list(SCALED_DX_FUNCS))
+@pytest.mark.parametrize("region", ["uniform", "small"])
+def test_scaled_dx_by_region(name, region):
+    v, x, hi, lo, _ = _table(name)
+    r = np.hypot(v, x)
+    sel = (v >= 0) & ~np.isnan(hi) & ((r >= 24.0) if region == "uniform" else (r < 24.0))
+    assert sel.sum() > 200
+    err = log_error(SCALED_DX_FUNCS[name](v[sel], x[sel]), hi[sel], lo[sel]) / EPS64
+    worst = int(np.argmax(err))
+    assert err.max() <= SCALED_DX_BUDGET[(name, region)], (
+        f"{name} {region}: max {err.max():.2f} eps at v={v[sel][worst]!r}, x={x[sel][worst]!r}")
+    assert np.median(err) < 1.0
+
+
+@pytest.mark.parametrize("name", list(SCALED_DX_FUNCS))
+def test_scaled_dx_relative_where_small(name):
+    # where d/dx log I ~ 1 (large x), log_iv_dx - 1 would keep no relative digit; this keeps
+    # them all (the metric alone, absolute there, would not see it)
+    # (x > 100 max(1, v^2): away from the zero of log_ive_dx near v^2 ~ x, where only the
+    # absolute error can be small)
+    v, x, hi, lo, _ = _table(name)
+    m = (v >= 0) & (x > 100 * np.maximum(1.0, v * v))
+    assert m.sum() >= 150 and x[m].max() >= 1e100 and np.abs(hi[m]).max() < 0.01
+    f = SCALED_DX_FUNCS[name](v[m], x[m])
+    rel = np.abs((f - hi[m]) - lo[m]) / np.abs(hi[m]) / EPS64
+    worst = int(np.argmax(rel))
+    assert rel.max() <= SCALED_DX_REL_BUDGET, f"{rel.max():.2f} at v={v[m][worst]!r}, x={x[m][worst]!r}"
+    unscaled = {"dlog_ive_dx": lb.log_iv_dx(v[m], x[m]) - 1.0, "dlog_kve_dx": lb.log_kv_dx(v[m], x[m]) + 1.0}[name]
+    assert (np.abs((unscaled - hi[m]) - lo[m]) / np.abs(hi[m])).max() > 1e-6  # what the difference loses
+
+
+def test_scaled_dx_negative_orders():
+    v, x, hi, lo, _ = _table("dlog_ive_dx")
+    neg = v < 0
+    assert neg.sum() >= 40
+    got = lb.log_ive_dx(v[neg], x[neg])
+    expect_nan = np.isnan(hi[neg])
+    assert expect_nan.any() and np.isnan(got[expect_nan]).all()
+    ok = ~expect_nan
+    assert log_error(got[ok], hi[neg][ok], lo[neg][ok]).max() <= NEG_BUDGET
+
+
+@pytest.mark.parametrize("f,v,x,expected", [
+    (lb.log_ive, 0.0, 0.0, 0.0), (lb.log_ive, 2.0, 0.0, -INF), (lb.log_ive, -2.0, 0.0, -INF),
+    (lb.log_ive, -1.5, 0.0, NAN), (lb.log_ive, -0.5, 0.0, INF), (lb.log_ive, 3.0, INF, -INF),
+    (lb.log_ive, -2.5, INF, -INF), (lb.log_ive, INF, 2.0, -INF), (lb.log_ive, INF, INF, NAN),
+    (lb.log_ive, -INF, 2.0, NAN), (lb.log_ive, 1.0, -1.0, NAN), (lb.log_ive, NAN, 1.0, NAN),
+    (lb.log_kve, 0.0, 0.0, INF), (lb.log_kve, 3.0, INF, -INF), (lb.log_kve, INF, 2.0, INF),
+    (lb.log_kve, -INF, 2.0, INF), (lb.log_kve, INF, INF, NAN), (lb.log_kve, 1.0, -1.0, NAN),
+    (lb.log_kve, 0.5, 2.0, 0.5 * math.log(math.pi / 4.0)),  # K_{1/2}(x) e^x = sqrt(pi/(2x))
+    (lb.log_ive_dx, 0.0, 0.0, -1.0), (lb.log_ive_dx, 2.0, 0.0, INF), (lb.log_ive_dx, -2.0, 0.0, INF),
+    (lb.log_ive_dx, -1.5, 0.0, NAN), (lb.log_ive_dx, -0.5, 0.0, -INF), (lb.log_ive_dx, 3.0, INF, 0.0),
+    (lb.log_ive_dx, INF, 2.0, INF), (lb.log_ive_dx, -INF, 2.0, NAN), (lb.log_ive_dx, 1.0, -1.0, NAN),
+    (lb.log_kve_dx, 0.0, 0.0, -INF), (lb.log_kve_dx, 3.0, INF, 0.0), (lb.log_kve_dx, INF, 2.0, -INF),
+    (lb.log_kve_dx, -INF, 2.0, -INF), (lb.log_kve_dx, INF, INF, NAN), (lb.log_kve_dx, NAN, 1.0, NAN),
+])
+def test_scaled_special_values(f, v, x, expected):
+    got = f(v, x)
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        tol = 2 * EPS64 * max(1.0, abs(expected)) if math.isfinite(expected) else 0.0
+        assert got == pytest.approx(expected, rel=0.0, abs=tol)
+
+
+def test_scaled_agree_with_unscaled_where_x_is_small():
+    # for x < 1 the difference loses nothing that matters: within a few eps absolute
+    rng = np.random.default_rng(5)
+    # (no negative non-integer orders: near the zeros of I_v both forms are ill-conditioned)
+    v = np.concatenate([rng.uniform(0, 60, 2500), -rng.integers(1, 30, 500).astype(float)])
+    x = np.exp(rng.uniform(-20, 0, 3000))
+    for scaled, plain, shift in [(lb.log_ive, lb.log_iv, -x), (lb.log_kve, lb.log_kv, x),
+                                 (lb.log_ive_dx, lb.log_iv_dx, -1.0), (lb.log_kve_dx, lb.log_kv_dx, 1.0)]:
+        a, b = scaled(v, x), plain(v, x) + shift
+        same_nan = np.isnan(a) == np.isnan(b)
+        assert same_nan.all(), scaled.__name__
+        ok = ~np.isnan(a) & np.isfinite(b)
+        assert np.all(np.abs(a[ok] - b[ok]) <= 16 * EPS64 * np.maximum(1.0, np.abs(b[ok]))), scaled.__name__
+    np.testing.assert_array_equal(lb.log_kve(-v, x), lb.log_kve(v, x))
+    np.testing.assert_array_equal(lb.log_kve_dx(-v, x), lb.log_kve_dx(v, x))

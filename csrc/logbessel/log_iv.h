@@ -41,14 +41,10 @@ LOGBESSEL_INLINE double log_iv_pos(double v, double x) {
     return out;
 }
 
-// log I_{-a}(x) for a > 0 non-integer, 0 <= x <= inf, given s = sin(pi a) (which a caller
-// may know more accurately than sin(pi a) of the rounded a: iv_ratio's order v - 1).
-LOGBESSEL_INLINE double log_iv_neg_sin(double a, double x, double s) {
-    if (x == 0.0) return s > 0.0 ? inf_value() : nan_value();  // the K_a term dominates
-    if (x == inf_value()) return inf_value();
-    const double li = log_iv_pos(a, x);
-    const double lk = log_kv(a, x);
-    const double lc = log(2.0 / PI * fabs(s)) + lk;
+// The two terms of DLMF 10.27.2 in log form: log(e^li + e^lc) for s > 0, log(e^li - e^lc)
+// for s < 0 (NaN where that is not positive); li = log I_a (times a common factor), lc =
+// log((2/pi) |sin(pi a)| K_a) (times the same factor), s = sin(pi a).
+LOGBESSEL_INLINE double log_reflection_sum(double li, double lc, double s) {
     if (s > 0.0) {  // log(e^li + e^lc)
         const double hi = li > lc ? li : lc;
         const double lo = li > lc ? lc : li;
@@ -57,6 +53,16 @@ LOGBESSEL_INLINE double log_iv_neg_sin(double a, double x, double s) {
     const double d = lc - li;  // log(e^li - e^lc) = li + log(1 - e^d)
     if (d >= 0.0) return nan_value();
     return li + (d > -LN2 ? log(-expm1(d)) : log1p(-exp(d)));
+}
+
+// log I_{-a}(x) for a > 0 non-integer, 0 <= x <= inf, given s = sin(pi a) (which a caller
+// may know more accurately than sin(pi a) of the rounded a: iv_ratio's order v - 1).
+LOGBESSEL_INLINE double log_iv_neg_sin(double a, double x, double s) {
+    if (x == 0.0) return s > 0.0 ? inf_value() : nan_value();  // the K_a term dominates
+    if (x == inf_value()) return inf_value();
+    const double li = log_iv_pos(a, x);
+    const double lk = log_kv(a, x);
+    return log_reflection_sum(li, log(2.0 / PI * fabs(s)) + lk, s);
 }
 
 // log I_v(x) for negative non-integer v, 0 <= x <= inf.

@@ -108,9 +108,10 @@ LOGBESSEL_INLINE int k_ratio_cf_depth(double v, double x) {
 LOGBESSEL_INLINE int k_ratio_cf_extra(double) { return 0; }
 LOGBESSEL_INLINE int k_ratio_cf_extra(dual) { return 8; }
 
-// T is double, or dual (tools.h) for the order derivative.
+// T is double, or dual (tools.h) for the order derivative. With rest: also rest = rt - v - x
+// = 1/2 + (v^2 - 1/4) t, without the rounding of rt (log_kve_dx: d/dx log K + 1 = -rest/x).
 template <int N, class T>
-LOGBESSEL_INLINE void k_ratio_cf_n(const T* v, const double* x, T* rt) {
+LOGBESSEL_INLINE void k_ratio_cf_n(const T* v, const double* x, T* rt, T* rest = nullptr) {
     // t_k = 1 / (b_k + a_{k+1} t_{k+1}), evaluated from the bottom up two levels at a time:
     // with s = b_{k+1} + a_{k+2} t_{k+2},  t_k = s / (b_k s + a_{k+1}). One division per two
     // levels halves the chain of dependent divisions that bounds the speed here. Each lane
@@ -133,6 +134,8 @@ LOGBESSEL_INLINE void k_ratio_cf_n(const T* v, const double* x, T* rt) {
         }
     }
     for (int l = 0; l < N; ++l) rt[l] = v[l] + 0.5 + x[l] + (v2[l] - 0.25) * t[l];
+    if (rest)
+        for (int l = 0; l < N; ++l) rest[l] = 0.5 + (v2[l] - 0.25) * t[l];
 }
 
 LOGBESSEL_INLINE double k_ratio_cf(double v, double x) {
@@ -148,24 +151,40 @@ LOGBESSEL_INLINE double k_wronskian_log(double w, double li, double li_lo) {
     const dd t = two_sum(-Lw.hi, -li);
     return t.hi + (t.lo - (Lw.lo + li_lo));
 }
+// The same plus a shift, in the double-double sum before the rounding (log_kve: + x).
+LOGBESSEL_INLINE double k_wronskian_log(double w, double li, double li_lo, double shift) {
+    const dd Lw = log_lane_dd(w, 0.0);
+    const dd t = two_sum(-Lw.hi, -li);
+    const dd u = two_sum(t.hi, shift);
+    return u.hi + ((u.lo + t.lo) - (Lw.lo + li_lo));
+}
 LOGBESSEL_INLINE dual k_wronskian_log(dual w, dual li, double li_lo) {
     return {k_wronskian_log(w.a, li.a, li_lo), -w.d / w.a - li.d};
+}
+LOGBESSEL_INLINE dual k_wronskian_log(dual w, dual li, double li_lo, double shift) {
+    return {k_wronskian_log(w.a, li.a, li_lo, shift), -w.d / w.a - li.d};
 }
 
 // Region 2b: log K_v(x) for 0 <= v, x > TEMME_X_MAX, r < DEBYE_R_MIN, directly at order v (no
 // recurrence), through the Wronskian K_v = 1 / (x I_v (K_{v+1}/K_v + I_{v+1}/I_v)), N lanes.
-// T is double, or dual (tools.h) for the order derivative.
+// T is double, or dual (tools.h) for the order derivative. With shift (doubles only): out
+// is log K_v(x) + shift[l], the shift added before the one rounding (log_kve: shift = x).
 template <int N, class T>
-LOGBESSEL_INLINE void log_kv_cf_n(const T* v, const double* x, T* out) {
+LOGBESSEL_INLINE void log_kv_cf_n(const T* v, const double* x, T* out, const double* shift = nullptr) {
     T rt[N], s0[N], s1[N], li[N];
     double li_lo[N];
     k_ratio_cf_n<N>(v, x, rt);
     i_series_sum_pair_n<N>(v, x, s0, s1);
     log_iv_series_from_sum_dd_n<N>(v, x, s0, li, li_lo);
+    T w[N];
     LOGBESSEL_LANES
-    for (int l = 0; l < N; ++l) {  // -log(rt + x I_{v+1}/I_v) - log I_v
-        const T w = rt[l] + x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);
-        out[l] = k_wronskian_log(w, li[l], li_lo[l]);
+    for (int l = 0; l < N; ++l) w[l] = rt[l] + x[l] * x[l] / (2.0 * (v[l] + 1.0)) * (s1[l] / s0[l]);
+    if (shift) {
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) out[l] = k_wronskian_log(w[l], li[l], li_lo[l], shift[l]);
+    } else {  // -log(rt + x I_{v+1}/I_v) - log I_v
+        LOGBESSEL_LANES
+        for (int l = 0; l < N; ++l) out[l] = k_wronskian_log(w[l], li[l], li_lo[l]);
     }
 }
 

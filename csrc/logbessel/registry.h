@@ -36,12 +36,18 @@
       "log of the modified Bessel function I_v(x).")                                                             \
     X(log_kv, 2, "v, x", lanes, log_kv_key, "log_kv_dv log_kv_dx", "logbessel",                                  \
       "log of the modified Bessel function K_v(x).")                                                             \
+    X(log_ive, 2, "v, x", lanes, log_iv_key, "log_iv_dv log_ive_dx", "logbessel",                                \
+      "log(I_v(x) exp(-x)), the exponentially scaled log I.")                                                    \
+    X(log_kve, 2, "v, x", lanes, log_kv_key, "log_kv_dv log_kve_dx", "logbessel",                                \
+      "log(K_v(x) exp(x)), the exponentially scaled log K.")                                                     \
     X(iv_ratio, 2, "v, x", plain, iv_ratio_key, "", "logbessel", "I_v(x) / I_{v-1}(x).")                          \
     X(iv_ratio_complement, 2, "v, x", plain, iv_ratio_key, "", "logbessel", "1 - I_v(x) / I_{v-1}(x).")           \
     X(log_iv_dx, 2, "v, x", plain, log_iv_dx_key, "", "logbessel", "d/dx log I_v(x).")                             \
     X(log_kv_dx, 2, "v, x", plain, log_kv_key, "", "logbessel", "d/dx log K_v(x).")                               \
     X(log_iv_dv, 2, "v, x", plain, log_iv_key, "", "logbessel", "d/dv log I_v(x).")                               \
     X(log_kv_dv, 2, "v, x", plain, log_kv_key, "", "logbessel", "d/dv log K_v(x).")                               \
+    X(log_ive_dx, 2, "v, x", plain, log_iv_dx_key, "", "logbessel", "d/dx log(I_v(x) exp(-x)).")                 \
+    X(log_kve_dx, 2, "v, x", plain, log_kv_key, "", "logbessel", "d/dx log(K_v(x) exp(x)).")                      \
     X(vmf_log_normalizer, 2, "p, kappa", plain, no_key, "", "logbessel.vmf",                                     \
       "log C_p(kappa) of the von Mises-Fisher density.")
 // clang-format on

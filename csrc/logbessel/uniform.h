@@ -90,16 +90,20 @@ LOGBESSEL_INLINE double debye_leading_near_one(double v, double x, double sign, 
 
 // The leading term plus corr where F does not cancel (outside the band), v > 0, x > v 1e-290,
 // given half_log_r = log(r)/2: branch-free, with log_lane instead of the libm calls, so that
-// a loop over lanes vectorizes. asinh(v/x) is log1p(a + a (a / (1 + r/x))), a = v/x, for
-// v <= x (1 + y in double-double), and log((v + r)/x) for v > x.
-LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double half_log_r, double sign,
-                                            double corr) {
+// a loop over lanes vectorizes. asinh(v/x) (asinh_ratio_plain) is log1p(a + a (a / (1 +
+// r/x))), a = v/x, for v <= x (1 + y in double-double), and log((v + r)/x) for v > x.
+LOGBESSEL_INLINE double asinh_ratio_plain(double v, double x, double r) {
     const double a = v / x;
     const dd one_y = two_sum(1.0, a + a * (a / (1.0 + r / x)));
     const bool small = v <= x;
     // (v + r)/x with the sum halved first: v + r overflows for v ~ 1e308 although the
     // quotient may not (the scalings by 2 are exact)
-    const double A = log_lane(small ? one_y.hi : 2.0 * ((0.5 * v + 0.5 * r) / x), small ? one_y.lo : 0.0);
+    return log_lane(small ? one_y.hi : 2.0 * ((0.5 * v + 0.5 * r) / x), small ? one_y.lo : 0.0);
+}
+
+LOGBESSEL_INLINE double debye_leading_plain(double v, double x, double r, double half_log_r, double sign,
+                                            double corr) {
+    const double A = asinh_ratio_plain(v, x, r);
     const double c = sign > 0 ? -0.5 * LN_2PI : 0.5 * LN_PI_2;
     // r - v A with one rounding: v A alone overflows for v near DBL_MAX where F does not
     return sign * fma(-v, A, r) - (half_log_r - c) + corr;
@@ -274,8 +278,12 @@ constexpr double DEBYE_DERIV_R_MAX = 1.25e16;
 // range (r > 2^1000, where v^2 + x^2, v + r or r itself overflow) p, c and w come from v/4,
 // x/4 (exact but for a tiny x, whose c is below 2^-2000 and vanishes either way) and
 // asinh(v/x) from asinh_ratio_top.
+// With scaled (which = 1, log_ive_dx/log_kve_dx): d/dx log I - 1 or d/dx log K + 1, the
+// leading r/x replaced by r/x - 1 = a b, a = v/x, b = a/(1 + sqrt(1 + a^2)) (for a > 1:
+// b = 1/(x/v + sqrt(1 + (x/v)^2)), no overflow), which keeps its relative accuracy where
+// r/x is near 1.
 LOGBESSEL_INLINE double uniform_deriv(double v, double x, double r, double sign, int which,
-                                      bool times_x = false) {
+                                      bool times_x = false, bool scaled = false) {
     const bool top = !(r <= 0x1p1000);
     const double rr = top ? hypot_pos(0.25 * v, 0.25 * x) : r;  // r, or r/4
     const double pv = top ? 0.25 * v : v;                         // so that p = pv/rr
@@ -302,8 +310,11 @@ LOGBESSEL_INLINE double uniform_deriv(double v, double x, double r, double sign,
         const double cw = times_x ? c : w;
         dq = (tiny_p || tiny_c) ? 0.0 : -2.0 * p * p * c * cw;
         dw = tiny_c ? 0.0 : -c * w * cw;
-        double rx;  // r/x, or r
-        if (times_x) rx = top ? 4.0 * rr : r;
+        double rx;  // r/x, or r, or r/x - 1
+        if (scaled) {
+            const double a = v / x, ia = x / v;
+            rx = a * (a <= 1.0 ? a / (1.0 + sqrt(fma(a, a, 1.0))) : 1.0 / (ia + sqrt(fma(ia, ia, 1.0))));
+        } else if (times_x) rx = top ? 4.0 * rr : r;
         else if (!top) rx = r / x;
         else rx = v <= x ? sqrt(fma(v / x, v / x, 1.0)) : (v / x) * sqrt(fma(x / v, x / v, 1.0));
         lead = sign * rx - (tiny_c ? 0.0 : 0.5 * c * cw);

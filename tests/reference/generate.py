@@ -242,6 +242,31 @@ def eval_log_k(v, x):
     return certify_first(arb_k, series)
 
 
+DEBYE_V_MIN = 1e20  # the uniform expansion's fallback (_debye_log_bessel) from this order on
+
+
+def eval_log_ie(v, x):
+    """log(I_v(x) e^{-x}): arb's exponentially scaled bessel_i, or log I - x (exact in arb);
+    for |v| >= DEBYE_V_MIN where arb gives no ball (v^2 ~ x at large x), the uniform
+    expansion with its remainder bound."""
+    cands = [(lambda: arb(x).bessel_i(arb(v), scaled=True).log(), "arb-scaled"),
+             (lambda: arb(x).bessel_i(arb(v)).log() - arb(x), "arb")]
+    if abs(v) >= DEBYE_V_MIN:
+        cands.append((lambda: _debye_log_bessel(arb(abs(v)), arb(x), 1) - arb(x), "debye2"))
+    return certify_first(*cands)
+
+
+def eval_log_ke(v, x):
+    """log(K_v(x) e^{x}): arb's exponentially scaled bessel_k, or the kseries where arb's
+    bessel_k fails (large v, tiny x; see eval_log_k) plus x."""
+    arb_k = (lambda: arb(x).bessel_k(arb(v), scaled=True).log(), "arb-scaled")
+    series = (lambda: _log_k_small_x_series(v, x) + arb(x), "kseries")
+    debye = [(lambda: _debye_log_bessel(arb(abs(v)), arb(x), -1) + arb(x), "debye2")] if abs(v) >= DEBYE_V_MIN else []
+    if v >= 1000 and x * x <= v:
+        return certify_first(series, arb_k, *debye)
+    return certify_first(arb_k, series, *debye)
+
+
 def eval_ratio(v, x):
     def f():
         X = arb(x)
@@ -704,6 +729,106 @@ def table_log_kv_f32():
     return _run_vx_table("log_kv_f32", _f32_points(rng, "k"), eval_log_k)
 
 
+def _logke_mid(v, x):
+    r = arb(x).bessel_k(arb(v), scaled=True).log()
+    if not r.is_finite():
+        r = _log_k_small_x_series(v, x) + arb(x)
+    return r
+
+
+def _kve_unit_band(rng, n_v, vmin, vmax, conv=float):
+    """Points where log(K_v(x) e^x) is close to 0 (it decreases in x from +inf to -inf;
+    for large x the zero is near v^2 = x log(2x/pi)), where the scaled exponent and
+    log(r)/2 cancel in the uniform expansion."""
+    pts = []
+    for _ in range(n_v):
+        v = conv(loguniform(rng, vmin, vmax))
+        x0 = _find_unit_crossing(_logke_mid, v, 1e-10, max(10.0, 10.0 * v * v))
+        if x0 is None:
+            continue
+        pts.append((v, conv(x0)))
+        for _ in range(3):
+            d = signed_loguniform(rng, 1e-13, 0.5)
+            pts.append((v, conv(x0 * (1 + d))))
+    return pts
+
+
+def _scaled_points(rng):
+    """Coverage particular to the scaled functions: x large against v (where log I - x
+    or log K + x would lose digits), the band where K e^x ~ 1, and x just above 24."""
+    pts = []
+    for _ in range(300):
+        pts.append((loguniform(rng, 1e-3, 1e4), loguniform(rng, 1e4, 1e300)))
+    for _ in range(150):                       # v^2 ~ x: the exponent's terms are similar
+        x = loguniform(rng, 30.0, 1e280)
+        pts.append((round_double(arb(x).sqrt() * arb(uniform(rng, 0.1, 10.0))), x))
+    for _ in range(150):                       # r < 24 with x up to 24: log I ~ x
+        pts.append((uniform(rng, 0.0, 6.0), uniform(rng, 5.0, 24.0)))
+    return pts
+
+
+def table_log_ive():
+    rng = random.Random(20261210)
+    pts = _common_points(rng) + _scaled_points(rng)
+    pts += _kve_unit_band(rng, 60, 1e-3, 1e8)
+    return _run_vx_table("log_ive", pts, eval_log_ie)
+
+
+def table_log_kve():
+    rng = random.Random(20261211)
+    pts = _common_points(rng) + _scaled_points(rng) + _k_corner_points(rng)
+    pts += _kve_unit_band(rng, 150, 1e-3, 1e8)
+    return _run_vx_table("log_kve", pts, eval_log_ke)
+
+
+def table_log_ive_f32():
+    rng = random.Random(20261212)
+    return _run_vx_table("log_ive_f32", _f32_points(rng, "i"), eval_log_ie)
+
+
+def table_log_kve_f32():
+    rng = random.Random(20261213)
+    pts = _f32_points(rng, "k") + _kve_unit_band(rng, 20, 1e-3, 1e8, conv=f32)
+    return _run_vx_table("log_kve_f32", pts, eval_log_ke)
+
+
+def table_log_ive_neg():
+    """log(I_v(x) e^{-x}) for v < 0 (as log_iv_neg, x up to 1e6): NaN rows where I_v(x) < 0
+    is certified."""
+    rng = random.Random(20261214)
+    pts = []
+    for _ in range(100):
+        pts.append((-float(rng.randint(1, 50)), loguniform(rng, 1e-10, 1e6)))
+    for _ in range(300):
+        v = -uniform(rng, 0.0, 50.0)
+        if v != int(v):
+            pts.append((v, loguniform(rng, 1e-10, 1e6)))
+    for _ in range(100):
+        v = -rng.randint(0, 50) + signed_loguniform(rng, 1e-12, 1e-2)
+        if v < 0 and v != int(v):
+            pts.append((v, loguniform(rng, 1e-10, 1e6)))
+    pts = _dedup_sort(pts)
+    rows, skipped = [], []
+    prog = Progress("log_ive_neg", len(pts))
+    for i, (v, x) in enumerate(pts):
+        prog.step(i)
+        try:
+            c, method = eval_log_i_neg(v, x)     # the sign of I_v(x) (and log I, unused)
+            if c is not None:
+                c = certify(lambda: arb(x).bessel_i(arb(v), scaled=True).log(), "arb-scaled")
+                method = c.method
+        except Uncertified as e:
+            skipped.append((v, x, str(e)))
+            continue
+        if c is None:
+            rows.append((hexf(v), hexf(x), "nan", "nan", method))
+        else:
+            hi, lo = to_dd(c.ball)
+            rows.append((hexf(v), hexf(x), hexf(hi), hexf(lo), method))
+    prog.step(len(pts), force=True)
+    return _write("log_ive_neg", "v,x,ref_hi,ref_lo,method", rows, skipped)
+
+
 def table_iv_ratio():
     rng = random.Random(20240301)
     xmin, xmax = 1e-300, 1e300
@@ -957,6 +1082,25 @@ TOP = 1e280        # from here on, the asymptotic forms below (arb's bessel_i/k 
 TOP_PREC = 2400    # V - 1 is exact in arb for V < 2^1024
 
 
+def _debye_log_bessel(V, X, sign):
+    """log I_V(X) (sign +1) or log K_V(X) (sign -1) by the uniform expansion with u_1, u_2
+    and the remainder bound of _top_log_bessel in the radius (valid for every V > 0; the
+    radius 100/V^3 is below 2^-190 for V >= 1e20, where it is used)."""
+    pi = arb.pi()
+    z = X / V
+    s = (1 + z * z).sqrt()
+    eta = s + (z / (1 + s)).log()
+    p = 1 / s
+    u1 = (3 * p - 5 * p ** 3) / 24
+    u2 = (81 * p ** 2 - 462 * p ** 4 + 385 * p ** 6) / 1152
+    rad = arb(0, 100) / V ** 3
+    if sign > 0:
+        return (-(2 * pi * V).log() / 2 + V * eta - (1 + z * z).log() / 4
+                + (1 + u1 / V + u2 / V ** 2 + rad).log())
+    return ((pi / (2 * V)).log() / 2 - V * eta - (1 + z * z).log() / 4
+            + (1 - u1 / V + u2 / V ** 2 + rad).log())
+
+
 def _top_log_bessel(V, X, sign):
     """log I_V(X) (sign +1) or log K_V(X) (sign -1) for max(V, X) >= TOP as an arb ball
     whose radius includes the truncation error.
@@ -969,20 +1113,9 @@ def _top_log_bessel(V, X, sign):
     with a_1, a_2; the remainder is of the order of the next term a_3(V)/X^3 (DLMF 10.40(ii)),
     and the radius 10 (4V^2 + 25)^3 / (3072 X^3) (ten times its size) covers it; I's
     exponentially small second part, e^{-2X} relative, is far below that."""
-    pi = arb.pi()
     if V >= arb(1e100):
-        z = X / V
-        s = (1 + z * z).sqrt()
-        eta = s + (z / (1 + s)).log()
-        p = 1 / s
-        u1 = (3 * p - 5 * p ** 3) / 24
-        u2 = (81 * p ** 2 - 462 * p ** 4 + 385 * p ** 6) / 1152
-        rad = arb(0, 100) / V ** 3
-        if sign > 0:
-            return (-(2 * pi * V).log() / 2 + V * eta - (1 + z * z).log() / 4
-                    + (1 + u1 / V + u2 / V ** 2 + rad).log())
-        return ((pi / (2 * V)).log() / 2 - V * eta - (1 + z * z).log() / 4
-                + (1 - u1 / V + u2 / V ** 2 + rad).log())
+        return _debye_log_bessel(V, X, sign)
+    pi = arb.pi()
     mu = 4 * V * V
     a1 = (mu - 1) / (8 * X)
     a2 = (mu - 1) * (mu - 9) / (2 * (8 * X) ** 2)
@@ -999,6 +1132,10 @@ def _top_ball(kind, v, x):
         return _top_log_bessel(V, X, 1)
     if kind == "k":
         return _top_log_bessel(V, X, -1)
+    if kind == "ie":      # x < 2^1024 is exact at TOP_PREC bits: the subtraction is exact
+        return _top_log_bessel(V, X, 1) - X
+    if kind == "ke":
+        return _top_log_bessel(V, X, -1) + X
     W = abs(arb(v) - 1)   # I_v/I_{v-1}, v > 0 or a (large) integer
     lr = _top_log_bessel(V, X, 1) - _top_log_bessel(W, X, 1)
     return lr.exp() if kind == "ratio" else 1 - lr.exp()
@@ -1006,13 +1143,15 @@ def _top_ball(kind, v, x):
 
 def _edge_eval(kind):
     plain = {"i": eval_log_i, "k": eval_log_k, "ratio": eval_ratio,
-             "complement": eval_ratio_complement}[kind]
+             "complement": eval_ratio_complement, "ie": eval_log_ie, "ke": eval_log_ke}[kind]
 
     def evaluate(v, x):
-        if kind == "i" and v < 0 and v != int(v) and max(abs(v), x) < TOP:
+        if kind in ("i", "ie") and v < 0 and v != int(v) and max(abs(v), x) < TOP:
             c, _ = eval_log_i_neg(v, x)
             if c is None:
                 raise Uncertified("I_v(x) < 0 certified: log_iv is NaN there (log_iv_neg table)")
+            if kind == "ie":
+                c = plain(v, x)
         elif max(abs(v), x) < TOP:
             c = plain(v, x)
         else:
@@ -1051,7 +1190,7 @@ def _edge_points(rng, kind):
         pts.append((v, min(DBL_MAX, v * uniform(rng, 0.05, 4.0))))
     pts += [(DBL_MAX, DBL_MAX), (DBL_MAX, 1.0), (1.0, DBL_MAX), (3e300, DBL_MAX), (1e308, 1e307),
             (1e308, 1e308), (0.25, DBL_MAX), (1.724956616186068e307, 5.6583558937851564e302)]
-    if kind in ("i", "k"):
+    if kind in ("i", "k", "ie", "ke"):
         pts += [(-v, x) for v, x in pts if v >= TOP][:60]
     if kind in ("ratio", "complement"):
         # negative non-integer orders near a zero of I_v or I_{v-1} are ill-conditioned:
@@ -1092,6 +1231,13 @@ TABLES = {
     "log_kv_edge": table_edge("k", "log_kv_edge", 20261203),
     "iv_ratio_edge": table_edge("ratio", "iv_ratio_edge", 20261204),
     "iv_ratio_complement_edge": table_edge("complement", "iv_ratio_complement_edge", 20261205),
+    "log_ive": table_log_ive,
+    "log_kve": table_log_kve,
+    "log_ive_f32": table_log_ive_f32,
+    "log_kve_f32": table_log_kve_f32,
+    "log_ive_neg": table_log_ive_neg,
+    "log_ive_edge": table_edge("ie", "log_ive_edge", 20261215),
+    "log_kve_edge": table_edge("ke", "log_kve_edge", 20261216),
 }
 
 

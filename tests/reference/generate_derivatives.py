@@ -7,6 +7,8 @@ Writes (same format as generate.py: v,x,ref_hi,ref_lo,method, float.hex columns)
     dlog_kv_dx.csv   d/dx log K_v(x) = v/x - K_{v+1}/K_v                (DLMF 10.29.2)
     dlog_iv_dv.csv   d/dv log I_v(x)
     dlog_kv_dv.csv   d/dv log K_v(x)
+    dlog_ive_dx.csv  d/dx log(I_v(x) e^{-x}) = I_{v+1}/I_v + v/x - 1
+    dlog_kve_dx.csv  d/dx log(K_v(x) e^{x}) = v/x - K_{v+1}/K_v + 1
 
 All values are arb balls at the exact float inputs, accepted when the radius is below 2^-70
 relative (or 2^-70 absolute where |value| < 1, method suffix "-abs"), as in generate.py,
@@ -47,7 +49,7 @@ import generate as G  # noqa: E402  (helpers only; never imports logbessel)
 DV_PREC = 512
 H_EXP = 100
 CHECK_EVERY = 8
-TABLES = ["dlog_iv_dx", "dlog_kv_dx", "dlog_iv_dv", "dlog_kv_dv", "dlog_edge"]
+TABLES = ["dlog_iv_dx", "dlog_kv_dx", "dlog_iv_dv", "dlog_kv_dv", "dlog_edge", "dlog_ive_dx", "dlog_kve_dx"]
 
 
 def _log_k_series(V, X):
@@ -90,7 +92,7 @@ def _dv(logf, v, hexp):
 
 def eval_point(args):
     kind, v, x, check = args
-    if v < 0 and "_iv_" in kind:  # the expected output is NaN where I_v(x) < 0
+    if v < 0 and "_iv" in kind:  # the expected output is NaN where I_v(x) < 0
         prec = 128
         while prec <= 4096:
             ctx.prec = prec
@@ -103,6 +105,16 @@ def eval_point(args):
     try:
         if kind == "dlog_iv_dx":
             c = G.certify(lambda: arb(x).bessel_i(arb(v) + 1) / arb(x).bessel_i(arb(v)) + arb(v) / arb(x))
+        elif kind == "dlog_ive_dx":  # d/dx log(I_v e^{-x}) = I_{v+1}/I_v + v/x - 1, exact in arb
+            c = G.certify(lambda: arb(x).bessel_i(arb(v) + 1, scaled=True) / arb(x).bessel_i(arb(v), scaled=True)
+                          + arb(v) / arb(x) - 1, "arb-scaled")
+        elif kind == "dlog_kve_dx":  # d/dx log(K_v e^{x}) = v/x - K_{v+1}/K_v + 1
+            if _use_kseries(v, x):
+                f = lambda: arb(v) / arb(x) - (log_k(arb(v) + 1, x, v) - log_k(arb(v), x, v)).exp() + 1
+                c = G.certify(f, "kseries")
+            else:
+                c = G.certify(lambda: arb(v) / arb(x) + 1 - arb(x).bessel_k(arb(v) + 1, scaled=True)
+                              / arb(x).bessel_k(arb(v), scaled=True), "arb-scaled")
         elif kind == "dlog_kv_dx":
             if _use_kseries(v, x):
                 f = lambda: arb(v) / arb(x) - (log_k(arb(v) + 1, x, v) - log_k(arb(v), x, v)).exp()
@@ -170,6 +182,22 @@ def points(rng):
     for n in range(0, 22, 3):
         for x in (0.6, 1.0, 3.0, 10.0, 20.0):
             pts.append((n + 0.5, x))
+    return pts
+
+
+def scaled_points(rng):
+    """For the scaled x-derivatives: x large against v, where d/dx log I - 1 and
+    d/dx log K + 1 are ~-+1/(2x) and a difference with 1 would keep no relative digit, and
+    v^2 ~ x, where their leading terms cancel."""
+    lu = G.loguniform
+    pts = []
+    for _ in range(200):
+        pts.append((lu(rng, 1e-3, 1e4), lu(rng, 1e4, 1e30)))
+    for _ in range(40):
+        pts.append((lu(rng, 1e-3, 1e4), lu(rng, 1e30, 1e300)))
+    for _ in range(100):
+        x = lu(rng, 30.0, 1e12)
+        pts.append((x ** 0.5 * G.uniform(rng, 0.3, 3.0), x))
     return pts
 
 
@@ -441,13 +469,14 @@ def main(argv):
     rng = random.Random(20260601)
     base = points(rng)
     neg = neg_points(rng)
+    scaled = scaled_points(random.Random(20261220))
     with Pool(max(1, min(4, os.cpu_count() or 1))) as pool:
         for name in names:
             if name == "dlog_edge":
                 main_edge(pool)
                 continue
             t1 = time.perf_counter()
-            pts = G._dedup_sort(base + (neg if "_iv_" in name else []))
+            pts = G._dedup_sort(base + (neg if "_iv" in name else []) + (scaled if "ve_" in name else []))
             jobs = [(name, v, x, i % CHECK_EVERY == 0 and name.endswith("dv"))
                     for i, (v, x) in enumerate(pts)]
             rows, skipped = [], []
