@@ -18,13 +18,13 @@ import subprocess
 import sys
 import textwrap
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import logbessel as lb
-from refdata import REF_DIR, EPS32, EPS64, load
+from refdata import load
+from spec import SPEC, TABLE_PARITY64
 
 from logbessel import _registry  # noqa: E402
 from logbessel import vmf as _vmf  # noqa: E402
@@ -36,21 +36,10 @@ FUNCS = {f.name: getattr(lb, f.name) if f.home == "logbessel" else getattr(_vmf,
 MAIN = {name: FUNCS[name] for name in ("log_iv", "log_kv", "iv_ratio")}  # the budgets
 DERIVS = {d: FUNCS[d] for f in _registry.FUNCTIONS for d in f.partials}  # some row's partials
 OTHERS = {name: f for name, f in FUNCS.items() if name not in MAIN}
-RELATIVE = {"iv_ratio", "iv_ratio_complement"}  # relative error metric
-# parity budgets in eps of the dtype: the for the main functions; for the
-# derivatives (whose CPU accuracy budgets are 4 to 40 eps, test_derivatives.py) about what
-# a change of rounding alone moves them by (measured by building the headers on the host
-# with and without FMA contraction: up to 2, 6 and 7 eps for log_iv_dv, log_kv_dx,
-# log_kv_dv), with a margin
+# the error metric and the parity budgets in eps of the dtype: tests/spec.py
+RELATIVE = {name for name, s in SPEC.items() if s.metric == "relative"}
 BUDGET = {np.float32: {name: 2.0 for name in FUNCS},
-          np.float64: {"log_iv": 4.0, "log_kv": 4.0, "iv_ratio": 4.0, "iv_ratio_complement": 8.0,
-                       "log_iv_dx": 4.0,
-                       # log_kv_dx, log_kv_dv: first measured on an H200 at 8.6 and
-                       # 21.5 eps (Temme region, v < 1/2, x < 0.25), above the 8 and 16
-                       # set before any GPU run; both stay far inside the 40-eps accuracy
-                       # budget of test_derivatives.py
-                       "log_kv_dx": 10.0, "log_iv_dv": 8.0, "log_kv_dv": 24.0,
-                       "vmf_log_normalizer": 4.0}}
+          np.float64: {name: s.parity64 for name, s in SPEC.items()}}
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,13 +71,7 @@ def parity_error(name, gpu, cpu, dtype):
     return float(err[i]), i
 
 
-# Tables whose parity budget differs from the function's (float64 eps). iv_ratio_neg:
-# the ratio for negative non-integer orders takes t = (2/pi) sin(pi a) K_a/I_a from
-# exp(log K_a - log I_a) (derivatives.h, iv_ratio_neg), so a device libm that rounds those
-# logs differently moves it by up to eps (|log K_a| + |log I_a|) min(|t|, 1/|t|) / |1 + t|:
-# perturbing log |t| by 2 eps (|log K_a| + |log I_a|) on the table's inputs moves the
-# ratio by at most 4.0 eps (median 0). Not yet run on a GPU.
-TABLE_BUDGET64 = {"iv_ratio_neg": 8.0}
+TABLE_BUDGET64 = TABLE_PARITY64  # (tests/spec.py)
 
 
 def check_parity(cp, name, v, x, dtype, label="", budget=None):
@@ -112,21 +95,7 @@ def check_parity(cp, name, v, x, dtype, label="", budget=None):
 
 
 def _tables():
-    out = []
-    for path in sorted(REF_DIR.glob("*.csv")):
-        stem = path.stem
-        if "." in stem:  # e.g. iv_ratio.skipped.csv: no reference values
-            continue
-        if stem.startswith("d") and stem[1:] in DERIVS:  # dlog_iv_dx -> log_iv_dx
-            out.append((stem[1:], stem))
-            continue
-        if stem in OTHERS:  # e.g. iv_ratio_complement
-            out.append((stem, stem))
-            continue
-        for name in MAIN:
-            if stem == name or (stem.startswith(name + "_") and stem[len(name) + 1:] in ("f32", "neg", "low_v")):
-                out.append((name, stem))
-    return out
+    return [(name, t) for name, s in SPEC.items() for t in s.tables]
 
 
 TABLES = _tables()
