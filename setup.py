@@ -128,7 +128,8 @@ class build_ext_levels(build_ext):
         common = _common_flags(ctype)
         info_dir = Path(self.build_temp) / "logbessel_build_info"
         info_dir.mkdir(parents=True, exist_ok=True)
-        command = " ".join(getattr(self.compiler, "compiler_so", None) or ["cl.exe"])
+        command = " ".join(getattr(self.compiler, "compiler_so_cxx", None)
+                           or getattr(self.compiler, "compiler_so", None) or ["cl.exe"])
         level_flags = {name: " ".join(flags[ctype]) for name, _, flags in levels}
         (info_dir / "logbessel_build_info.h").write_text(
             "// written by setup.py\n#pragma once\n"

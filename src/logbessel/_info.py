@@ -52,12 +52,12 @@ def _threads():
 
 
 def _gpu_info(probe: bool):
-    info = {"cupy": _distribution_version("cupy")}
+    info = {"cupy": _distribution_version("cupy") or "not installed"}
     try:
         info["kernel_sources"] = str(_gpu.source_dir())
     except Exception as e:  # noqa: BLE001 - reported, never raised
         info["kernel_sources"] = f"not found: {e}"
-    if info["cupy"] is None:
+    if info["cupy"] == "not installed":
         info["devices"] = "CuPy is not installed (pip install 'logbessel[gpu]')"
         return info
     if not probe and "cupy" not in sys.modules:
