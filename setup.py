@@ -37,7 +37,6 @@ HERE = Path(__file__).resolve().parent
 CSRC = HERE / "csrc"
 
 
-
 def _parts() -> int:
     """How many translation units each level's cpu_level.cpp is split into (the rows i of
     the registry with i % parts == part): one per row, as far as a count of the rows in
