@@ -17,11 +17,12 @@ PACKAGE = Path(logbessel.__file__).parent
 
 # lowest first; modules in one layer may not import each other
 LAYERS = [
-    ["_core"],                      # the C++ extension
+    ["_core", "_version"],          # the C++ extension; the version string
     ["_arrays", "_docs"],
     ["_registry"],                  # the list of the elementwise functions (registry.h)
     ["_gpu"],
     ["_dispatch"],
+    ["_info"],                      # show_config: the build and the environment
     ["logbessel"],                  # the package __init__: the elementwise functions
     ["_vmf_core"],
     ["_vmf_fit", "_vmf_stats", "_plot"],

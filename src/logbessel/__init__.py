@@ -19,12 +19,18 @@ call that meets it). Where a thread cannot be started (e.g. under an address-spa
 its share runs on the calling thread: same results. An ``out=`` that overlaps an input
 (other than element for element) keeps the loop on one thread, so the results are the ones
 NumPy promises for overlapping operands.
+
+CPU: the extension carries the loops for several instruction-set levels (x86-64: baseline,
+avx2, avx512) and runs the highest one the CPU supports; ``LOGBESSEL_CPU=baseline|avx2|avx512``
+forces one (an ImportError if the CPU lacks it). Results are the same bits at every level.
+``logbessel.show_config()`` (or ``python -m logbessel info``) reports the level, the build
+and the environment.
 """
 from . import _core
 from . import _dispatch
 from . import _registry
-
-__version__ = "0.1.0"
+from ._info import show_config
+from ._version import __version__
 
 _core.num_threads()  # reads LOGBESSEL_NUM_THREADS: a bad value warns now, not at first use
 _dispatch._report_bad_num_threads(stacklevel=2)
@@ -52,4 +58,4 @@ def __getattr__(name):  # lazy submodules: logbessel.vmf
     raise AttributeError(f"module 'logbessel' has no attribute {name!r}")
 
 
-__all__ = [*_PUBLIC, "ufuncs", "vmf", "__version__"]
+__all__ = [*_PUBLIC, "ufuncs", "vmf", "show_config", "__version__"]

@@ -7,6 +7,8 @@
                               samples from a known vMF in p = 8192 dimensions;
                               --output OUT.json saves the result (all of mu) as JSON;
                               --plot OUT.png draws the rows' mu^T x against the fit
+    logbessel info [--json] [--gpu]
+                              the version, CPU level, build and environment (show_config)
     logbessel --version       the package's version
 
 Run ``logbessel fit --help`` for the options.
@@ -675,6 +677,15 @@ def _scipy_logpdf_sum(dist, X):
     return total
 
 
+def cmd_info(args) -> int:
+    from logbessel import show_config
+    if args.json:
+        print(show_config("json", gpu=args.gpu))
+    else:
+        show_config(gpu=args.gpu)
+    return 0
+
+
 # --------------------------------------------------------------------------------------
 
 def _parser():
@@ -687,6 +698,14 @@ def _parser():
     sub = ap.add_subparsers(dest="command")
     t = sub.add_parser("table", help="the table of log I_v(x), log K_v(x) (the default)")
     t.add_argument("--no-scipy", action="store_true", help="leave out the SciPy columns")
+    i = sub.add_parser("info", help="what this installation is and runs on (for bug reports)",
+                       description="The version, the CPU level the ufuncs run and the levels "
+                                   "built and supported, the compiler and flags, the thread count "
+                                   "and its source, NumPy, CuPy/GPU/NVRTC, the optional packages: "
+                                   "logbessel.show_config().")
+    i.add_argument("--json", action="store_true", help="as JSON")
+    i.add_argument("--gpu", action="store_true",
+                   help="load CuPy to list the GPUs and NVRTC (otherwise CuPy is not imported)")
     f = sub.add_parser(
         "fit", help="fit a von Mises-Fisher distribution to row vectors",
         description="Fit vMF(mu, kappa) to the rows of FILE (.npy, .csv, .txt; one unit "
@@ -736,6 +755,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "fit":
             return cmd_fit(args)
+        if args.command == "info":
+            return cmd_info(args)
         if args.command is None:
             args.no_scipy = False
         return cmd_table(args)

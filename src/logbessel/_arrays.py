@@ -6,10 +6,12 @@ of per-row weights, with the error messages the tests pin down.
 
 The Python modules of the package import only from modules listed before them:
 
+    _core, _version    the C++ extension; the version string
     _arrays            this module (NumPy only; CuPy and Dask are imported on first use);
                        beside it _docs, the elementwise functions' docstrings
     _registry          the list of the elementwise functions (_core.registry)
     _gpu, _dispatch    the CUDA backend and the public wrappers of the ufuncs (_core)
+    _info              show_config: the build, the CPU level, the environment
     logbessel          the package: the elementwise Bessel functions
     _vmf_core          vMF functions of (p, kappa): log C_p, A_p, kappa from rbar
     _vmf_fit           fit of one vMF distribution to data (NumPy, CuPy, Dask)
