@@ -24,8 +24,13 @@ EPS64 = float(np.finfo(np.float64).eps)
 
 @pytest.fixture(scope="module")
 def lbt(torch):
+    # one intra-op thread: torch's thread pool on a loaded 2-core machine made each
+    # elementwise op of the sampler ~30x slower (the second thread waits for a core)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     import logbessel.torch as mod
-    return mod
+    yield mod
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +210,25 @@ def test_dtheta_dkappa_against_quadrature(torch, tv, p, kappa, thetas):
         assert abs(g - ref) <= 1e-13 * abs(ref), (p, kappa, th0, g, ref)
 
 
+def test_reflection_backward(torch, lbt, tv):
+    # the written-out backward of the reflection against torch's numerical gradient (the
+    # normals are drawn inside: the same seed before every call)
+    def f(sin, cos, mu):
+        torch.manual_seed(5)
+        return tv._Reflect.apply(sin, cos, mu)
+
+    rng = np.random.default_rng(2)
+    theta = rng.uniform(0.1, 3.0, (3, 2))
+    mus = np.stack([random_mu(5, 1), -random_mu(5, 2)])       # both signs of mu_1
+    args = (_t(torch, np.sin(theta), grad=True), _t(torch, np.cos(theta), grad=True),
+            _t(torch, mus, grad=True))
+    assert torch.autograd.gradcheck(f, args)
+    x = f(*args).detach().numpy()
+    np.testing.assert_allclose(np.einsum("nbp,bp->nb", x, mus), np.cos(theta), rtol=0,
+                               atol=1e-15)
+    np.testing.assert_allclose(np.linalg.norm(x, axis=-1), 1.0, rtol=0, atol=1e-15)
+
+
 def _per_sample_grads(torch, lbt, p, kappa, mu, mu0, n, seed):
     """n draws, each from its own copy of the distribution, so that concentration.grad[i]
     and loc.grad[i] are the gradients of mu0^T x_i."""
@@ -217,7 +241,7 @@ def _per_sample_grads(torch, lbt, p, kappa, mu, mu0, n, seed):
 
 
 @pytest.mark.parametrize("p, kappa", [(2, 3.0), (3, 0.5), (3, 300.0), (10, 0.0), (10, 8.0),
-                                      (200, 150.0), (1000, 1e5)])
+                                      (200, 150.0), (300, 1e5)])
 def test_rsample_gradient_in_kappa(torch, lbt, p, kappa):
     # d/dkappa E[mu0^T x] = A_p'(kappa) mu^T mu0, from E[x] = A_p(kappa) mu
     mu = random_mu(p, 7)

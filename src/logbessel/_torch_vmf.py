@@ -302,6 +302,72 @@ def _draw_theta(p, kappa, n, A=None, C=None):
 
 
 # --------------------------------------------------------------------------------------
+# sampling: the direction, and the reflection onto mu
+# --------------------------------------------------------------------------------------
+
+class _Reflect(torch.autograd.Function):
+    """x = H (y0 e1 + sin(theta) v): v uniform on the unit sphere orthogonal to e1 (normals
+    z with z_1 = 0, divided by their norm), y0 = -s cos(theta), and H = I - 2 u u^T/||u||^2
+    with u = e1 + s mu, s = sign(mu_1) (so ||u||^2 >= 2: no cancellation for any mu), which
+    maps e1 to -s mu; so mu^T x = cos(theta). Per sample, with scale = sin(theta)/||z||,
+        x = scale z + (y0 - c) e1 - c s mu,   c = 2 (u0 y0 + s scale mu^T z) / ||u||^2,
+    u0 = 1 + |mu_1|: O(p), no p x p matrix. Inputs sin, cos (n, B) and mu (B, p); the
+    normals are drawn here. The backward is written out (five passes over the samples)."""
+
+    @staticmethod
+    def forward(ctx, sin, cos, mu):
+        n, B = sin.shape
+        p = mu.shape[1]
+        dtype, device = mu.dtype, mu.device
+        s = torch.where(mu[:, 0] >= 0, 1.0, -1.0).to(dtype)                  # (B,)
+        u0 = 1.0 + s * mu[:, 0]
+        uu = u0 * u0 + (mu[:, 1:] * mu[:, 1:]).sum(-1)
+        y0 = -s * cos
+        # (blocks of rows that stay in cache, as logbessel.vmf does on the CPU, were slower
+        # here: torch parallelises each operation, and many small parallel regions cost
+        # more than the passes over memory they save)
+        z = torch.randn((n, B, p), dtype=dtype, device=device)
+        z[..., 0] = 0.0
+        nsq = torch.einsum("nbp,nbp->nb", z, z)
+        zero = (nsq == 0).to(dtype)               # (~never: p = 2 in float32) then v = e2
+        z[..., 1] += zero
+        nrm = (nsq + zero).sqrt()
+        mz = torch.einsum("nbp,bp->nb", z, mu)
+        scale = sin / nrm
+        c = (2.0 / uu) * (u0 * y0 + s * scale * mz)
+        keep = any(ctx.needs_input_grad)
+        x = torch.mul(z, scale[..., None], out=torch.empty_like(z) if keep else z)
+        x.addcmul_((-s * c)[..., None], mu)
+        x[..., 0] += y0 - c
+        if keep:
+            ctx.save_for_backward(z, mu, sin, y0, nrm, mz, c, s, u0, uu)
+        return x
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        z, mu, sin, y0, nrm, mz, c, s, u0, uu = ctx.saved_tensors
+        g = g.contiguous()
+        gz = torch.einsum("nbp,nbp->nb", g, z)
+        gmu = torch.einsum("nbp,bp->nb", g, mu)
+        g1 = g[..., 0]
+        scale = sin / nrm
+        gc = -(g1 + s * gmu)                                   # dL/dc
+        g_scale = gz + gc * (2.0 * s / uu) * mz
+        g_y0 = g1 + gc * (2.0 * u0 / uu)
+        g_mz = gc * (2.0 * s / uu) * scale
+        g_u0 = (gc * 2.0 * y0 / uu).sum(0)
+        g_uu = -(gc * c / uu).sum(0)
+        # mu enters through -c s mu, mu^T z, u0 = 1 + s mu_1 and uu = u0^2 + sum_{j>1} mu_j^2
+        d_mu = torch.einsum("nb,nbp->bp", -s * c, g) + torch.einsum("nb,nbp->bp", g_mz, z)
+        d_mu[:, 1:] += 2.0 * g_uu[:, None] * mu[:, 1:]
+        d_mu[:, 0] += s * (g_u0 + 2.0 * u0 * g_uu)
+        d_sin = g_scale / nrm
+        d_cos = -s * g_y0
+        return d_sin, d_cos, d_mu
+
+
+# --------------------------------------------------------------------------------------
 # the distributions
 # --------------------------------------------------------------------------------------
 
@@ -394,27 +460,9 @@ class VonMisesFisher(Distribution):
         B = int(math.prod(self.batch_shape))
         kappa = self.concentration.reshape(B)
         loc = self.loc.reshape(B, p)
-        dtype = loc.dtype
-        theta = _draw_theta(p, kappa, n).to(dtype)                 # (n, B)
+        theta = _draw_theta(p, kappa, n).to(loc.dtype)                 # (n, B)
         mu = loc / torch.linalg.vector_norm(loc, dim=-1, keepdim=True)
-        # Householder: u = e1 + s mu, s = sign(mu_1), H = I - 2 u u^T/||u||^2 maps e1 to
-        # -s mu; the sample before reflection is y = (-s cos theta, sin theta v).
-        s = torch.where(mu[:, 0].detach() >= 0, 1.0, -1.0).to(dtype)      # (B,)
-        u0 = 1.0 + s * mu[:, 0]
-        uu = u0 * u0 + (mu[:, 1:] * mu[:, 1:]).sum(-1)
-        z = torch.randn((n, B, p), dtype=dtype, device=loc.device)
-        z[..., 0] = 0.0
-        nsq = torch.einsum("nbp,nbp->nb", z, z)
-        zero = (nsq == 0).to(dtype)                                # ~never; p = 2 in float32
-        z[..., 1] += zero
-        nsq = nsq + zero
-        scale = torch.sin(theta) / nsq.sqrt()                      # scale z = sin(theta) v
-        y0 = -s * torch.cos(theta)
-        mz = torch.einsum("nbp,bp->nb", z, mu)
-        c = (2.0 / uu) * (u0 * y0 + s * scale * mz)                # 2 (u.y)/||u||^2
-        x = z * scale[..., None]
-        x = x.addcmul(-(c * s)[..., None], mu)
-        x[..., 0] += y0 - c
+        x = _Reflect.apply(torch.sin(theta), torch.cos(theta), mu)
         return x.reshape(shape)
 
     def sample(self, sample_shape=torch.Size()):
