@@ -22,10 +22,12 @@ The Python modules of the package import only from modules listed before them:
     vmf_mixture        mixtures of vMF distributions fitted by EM (they sample with vmf's
                        sampler; vmf loads the mixture lazily, on first use)
     torch, jax, __main__   framework adapters and the command line
+    _torch_vmf         the torch vMF distributions and loss (logbessel.torch loads it on
+                       first use of one of its names)
 
-(tests/test_layering.py checks it.) The two references the other way are lazy: the
-package's ``logbessel.vmf`` attribute and vmf's ``VonMisesFisherMixture``, each imported
-on first access.
+(tests/test_layering.py checks it.) The three references the other way are lazy: the
+package's ``logbessel.vmf`` attribute, vmf's ``VonMisesFisherMixture`` and logbessel.torch's
+vMF distributions, each imported on first access.
 """
 from __future__ import annotations
 

@@ -13,6 +13,15 @@ log_kv_dv, log_kv_dx (exact derivatives, not finite differences), and for the vM
 from d/dkappa log C_p(kappa) = -A_p(kappa) = -iv_ratio(p/2, kappa), which keeps full relative
 accuracy where kappa << p. First derivatives only (no double backward).
 
+The von Mises-Fisher distribution for deep learning is here too (defined in
+``logbessel._torch_vmf``, loaded on first use of one of its names):
+
+    lbt.VonMisesFisher(loc, concentration)   torch.distributions.Distribution: log_prob,
+                                             rsample (reparameterized), entropy, mean, mode
+    lbt.HypersphericalUniform(dim)           the uniform distribution on the sphere
+    kl_divergence(vmf, vmf), kl_divergence(vmf, uniform)   closed forms (registered)
+    lbt.vmf_nll(direction, kappa, target, reduction="mean")   direction-regression loss
+
 torch is imported when this module is imported, never by ``import logbessel``.
 """
 from __future__ import annotations
@@ -28,7 +37,23 @@ from logbessel import _registry
 # The registry's public functions that have partial derivatives (log_iv, log_kv ...), and
 # the vMF normalizer.
 _DIFFERENTIABLE = tuple(f for f in _registry.FUNCTIONS if f.home == "logbessel" and f.partials)
-__all__ = [f.name for f in _DIFFERENTIABLE] + ["vmf_log_normalizer"]
+_VMF_NAMES = ("VonMisesFisher", "HypersphericalUniform", "vmf_nll", "unit_sphere")
+__all__ = [f.name for f in _DIFFERENTIABLE] + ["vmf_log_normalizer", *_VMF_NAMES]
+
+
+def __getattr__(name):
+    # the distributions live one layer up (they use this module's autograd functions);
+    # importing them also registers their KL divergences with torch.distributions.kl
+    if name in _VMF_NAMES:
+        from . import _torch_vmf
+        value = getattr(_torch_vmf, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'logbessel.torch' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
 
 
 def _as_backend(t: torch.Tensor):
