@@ -119,6 +119,8 @@ LOGBESSEL_INLINE bool lanes_done(int k, const double* m) {
 LOGBESSEL_INLINE double nan_value() {
 #if defined(__CUDA_ARCH__)
     return __longlong_as_double(0x7ff8000000000000LL);
+#elif defined(_MSC_VER) && !defined(__clang__)
+    return NAN;  // (MSVC has no __builtin_nan; math.h's macro)
 #else
     return __builtin_nan("");
 #endif
@@ -127,6 +129,8 @@ LOGBESSEL_INLINE double nan_value() {
 LOGBESSEL_INLINE double inf_value() {
 #if defined(__CUDA_ARCH__)
     return __longlong_as_double(0x7ff0000000000000LL);
+#elif defined(_MSC_VER) && !defined(__clang__)
+    return INFINITY;
 #else
     return __builtin_inf();
 #endif
@@ -137,9 +141,18 @@ LOGBESSEL_INLINE unsigned long long double_bits(double x) {
 #if defined(__CUDA_ARCH__)
     return (unsigned long long)__double_as_longlong(x);
 #else
+#if defined(_MSC_VER) && !defined(__clang__)
+    union {  // (MSVC: no __builtin_memcpy; it defines reading the other member)
+        double d;
+        unsigned long long u;
+    } t;
+    t.d = x;
+    return t.u;
+#else
     unsigned long long b;
     __builtin_memcpy(&b, &x, sizeof b);
     return b;
+#endif
 #endif
 }
 
@@ -147,9 +160,18 @@ LOGBESSEL_INLINE double bits_double(unsigned long long b) {
 #if defined(__CUDA_ARCH__)
     return __longlong_as_double((long long)b);
 #else
+#if defined(_MSC_VER) && !defined(__clang__)
+    union {
+        unsigned long long u;
+        double d;
+    } t;
+    t.u = b;
+    return t.d;
+#else
     double x;
     __builtin_memcpy(&x, &b, sizeof x);
     return x;
+#endif
 #endif
 }
 
