@@ -47,13 +47,10 @@ BUDGET_MAX = {"log_iv": 3.0, "log_kv": 3.0, "iv_ratio": 3.5, "log_iv_neg": 2.5} 
 BUDGET_MEDIAN = 1.0
 
 
-@pytest.mark.parametrize("table,fn,kind", [
-    ("log_iv", lb.log_iv, "i"),
-    ("log_kv", lb.log_kv, "k"),
-    ("iv_ratio", lb.iv_ratio, "r"),
-    ("log_iv_neg", lb.log_iv, "i"),
-])
-def test_float64_against_certified(table, fn, kind):
+def _check_against_certified(table, fn, kind, buckets, budget_max):
+    """The table's float64 errors in eps, after checking NaN where I_v(x) <= 0 is certified
+    and, per bucket of buckets(v, x, kind), the median (BUDGET_MEDIAN) and the maximum
+    (budget_max(bucket name)); returns the errors of the finite rows."""
     v, x, hi, lo, _ = load(table)
     f = fn(v, x)
     assert f.dtype == np.float64
@@ -63,17 +60,29 @@ def test_float64_against_certified(table, fn, kind):
     v, x, hi, lo, f = v[finite], x[finite], hi[finite], lo[finite], f[finite]
     err = (rel_error(f, hi, lo) if kind == "r" else log_error(f, hi, lo)) / EPS64
     report = []
-    for name, mask in _buckets(v, x, kind).items():
+    for name, mask in buckets(v, x, kind).items():
         if not mask.any():
             continue
         e = err[mask]
-        report.append(f"{name}: n={mask.sum()} median={np.median(e):.2f} max={e.max():.2f}")
+        worst = np.argmax(e)
+        report.append(f"{name}: n={mask.sum()} median={np.median(e):.2f} max={e.max():.2f} "
+                      f"at v={v[mask][worst]!r}, x={x[mask][worst]!r}")
         assert np.median(e) <= BUDGET_MEDIAN, report[-1]
-        assert e.max() <= BUDGET_MAX[table], report[-1]
-    worst = np.argmax(err)
-    assert err.max() <= BUDGET_MAX[table], f"worst at v={v[worst]!r}, x={x[worst]!r}: {err.max():.2f} eps"
-    assert np.median(err) <= BUDGET_MEDIAN
+        assert e.max() <= budget_max(name), report[-1]
     print("\n".join(report))
+    return err
+
+
+@pytest.mark.parametrize("table,fn,kind", [
+    ("log_iv", lb.log_iv, "i"),
+    ("log_kv", lb.log_kv, "k"),
+    ("iv_ratio", lb.iv_ratio, "r"),
+    ("log_iv_neg", lb.log_iv, "i"),
+])
+def test_float64_against_certified(table, fn, kind):
+    err = _check_against_certified(table, fn, kind, _buckets, lambda name: BUDGET_MAX[table])
+    assert err.max() <= BUDGET_MAX[table], f"worst: {err.max():.2f} eps"
+    assert np.median(err) <= BUDGET_MEDIAN
 
 
 @pytest.mark.parametrize("table,fn", [("log_iv_f32", lb.log_iv), ("log_kv_f32", lb.log_kv)])
@@ -233,26 +242,9 @@ def _scaled_buckets(v, x, kind):
     ("log_ive_neg", lb.log_ive, "i"),
 ])
 def test_scaled_float64_against_certified(table, fn, kind):
-    v, x, hi, lo, _ = load(table)
-    f = fn(v, x)
-    assert f.dtype == np.float64
-    finite = np.isfinite(hi)
-    assert np.all(np.isnan(f[~finite])), "expected NaN where I_v(x) <= 0"
-    v, x, hi, lo, f = v[finite], x[finite], hi[finite], lo[finite], f[finite]
-    err = log_error(f, hi, lo) / EPS64
     budgets = SCALED_BUDGET[table]
-    report = []
-    for name, mask in _scaled_buckets(v, x, kind).items():
-        if not mask.any():
-            continue
-        e = err[mask]
-        worst = np.argmax(e)
-        report.append(f"{name}: n={mask.sum()} median={np.median(e):.2f} max={e.max():.2f} "
-                      f"at v={v[mask][worst]!r}, x={x[mask][worst]!r}")
-        assert np.median(e) <= BUDGET_MEDIAN, report[-1]
-        assert e.max() <= budgets.get(name, budgets["*"]), report[-1]
+    err = _check_against_certified(table, fn, kind, _scaled_buckets, lambda name: budgets.get(name, budgets["*"]))
     assert np.median(err) <= 0.5
-    print("\n".join(report))
 
 
 def test_scaled_tables_cover_the_hard_parts():
