@@ -26,10 +26,10 @@ import numpy as np
 import logbessel as _lb
 from logbessel import _registry
 
-# The registry's public functions that have partial derivatives (log_iv, log_kv ...), and
-# the vMF normalizer.
-_DIFFERENTIABLE = tuple(f for f in _registry.FUNCTIONS if f.home == "logbessel" and f.partials)
-__all__ = [f.name for f in _DIFFERENTIABLE] + ["vmf_log_normalizer"]
+# The registry's public functions of logbessel (those with partial derivatives are
+# differentiable), and the vMF normalizer.
+_PUBLIC = tuple(f for f in _registry.FUNCTIONS if f.home == "logbessel")
+__all__ = [f.name for f in _PUBLIC] + ["vmf_log_normalizer"]
 
 
 def _call(fn, *args):
@@ -62,8 +62,12 @@ def _make(value, *partials):
 
 
 def _differentiable(f):
-    """The JAX form of registry row f: arguments named as the row's params."""
-    inner = _make(getattr(_lb, f.name), *(getattr(_lb, d) for d in f.partials))
+    """The JAX form of registry row f: arguments named as the row's params; differentiable
+    where the row has partial derivatives."""
+    if f.partials:
+        inner = _make(getattr(_lb, f.name), *(getattr(_lb, d) for d in f.partials))
+    else:
+        inner = functools.partial(_call, getattr(_lb, f.name))
     sig = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
                              for p in f.params])
 
@@ -73,12 +77,12 @@ def _differentiable(f):
     func.__name__ = func.__qualname__ = f.name
     func.__module__ = __name__
     func.__signature__ = sig
-    func.__doc__ = (f"{f.name}({', '.join(f.params)}): {f.summary} Differentiable (custom JVP) "
-                    f"in {' and '.join(f.params)}.")
+    func.__doc__ = f"{f.name}({', '.join(f.params)}): {f.summary}" + (
+        f" Differentiable (custom JVP) in {' and '.join(f.params)}." if f.partials else "")
     return func
 
 
-globals().update({f.name: _differentiable(f) for f in _DIFFERENTIABLE})
+globals().update({f.name: _differentiable(f) for f in _PUBLIC})
 
 
 def _log_normalizer_np(p, kappa):
