@@ -48,7 +48,9 @@ def _parts() -> int:
 
 
 class build_py_with_headers(build_py):
-    """Copy csrc/logbessel/*.h and csrc/kernels.cu into the package as logbessel/_csrc/."""
+    """Copy csrc/logbessel/*.h, csrc/kernels.cu (the CUDA kernels, compiled at run time by
+    NVRTC) and csrc/jax_ffi.cc (the JAX custom calls' handlers, compiled at first use) into
+    the package as logbessel/_csrc/."""
 
     def run(self):
         super().run()
@@ -61,6 +63,7 @@ def _copy_sources(target: Path):
     for h in sorted((CSRC / "logbessel").glob("*.h")):
         shutil.copy2(h, target / "logbessel" / h.name)
     shutil.copy2(CSRC / "kernels.cu", target / "kernels.cu")
+    shutil.copy2(CSRC / "jax_ffi.cc", target / "jax_ffi.cc")
 
 
 def _target_machine() -> str:

@@ -556,6 +556,18 @@ PYBIND11_MODULE(_core, m) {
     m.attr("_" #NAME) = make_ufunc<ARITY>(NAME##_loops, "_" #NAME, "_" #NAME "(" PARAMS "): " SUMMARY);
     LOGBESSEL_PROBE_FUNCTIONS(LOGBESSEL_REGISTER_PROBE)
 #undef LOGBESSEL_REGISTER_PROBE
+    // The ufunc loops' addresses (float32, float64) per public row, in the registry's order:
+    // the JAX FFI handlers (csrc/jax_ffi.cc) call these loops on XLA's buffers, so a custom
+    // call runs exactly what the ufunc runs (the chosen CPU level, threads, rounding).
+    {
+        py::list loops;
+#define LOGBESSEL_LOOP_ADDRESSES(NAME, ...)                                               \
+        loops.append(py::make_tuple(#NAME, reinterpret_cast<std::uintptr_t>(NAME##_loops[0]), \
+                                    reinterpret_cast<std::uintptr_t>(NAME##_loops[1])));
+        LOGBESSEL_FUNCTIONS(LOGBESSEL_LOOP_ADDRESSES)
+#undef LOGBESSEL_LOOP_ADDRESSES
+        m.attr("_loop_addresses") = py::tuple(loops);
+    }
     m.attr("registry") = registry(Rows::kPublic);
     m.attr("_probe_registry") = registry(Rows::kProbe);
     m.attr("key_count") = py::int_(logbessel::detail::KEY_COUNT);

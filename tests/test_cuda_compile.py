@@ -4,8 +4,9 @@
    PATH). A header change that breaks the device build fails here, in CI, not on a user's
    GPU.
 2. NVRTC, the compiler CuPy uses at run time: the exact source and options that
-   logbessel._gpu hands to CuPy are compiled to PTX through libnvrtc (loaded with ctypes;
-   no GPU or driver is needed). libnvrtc comes from the `nvidia-cuda-nvrtc` wheel (CUDA 13;
+   logbessel._gpu hands to CuPy are compiled to PTX through libnvrtc (loaded with ctypes by
+   logbessel._cuda; no GPU or driver is needed), and, as logbessel._cuda does for JAX and
+   PyTorch without CuPy, one function to a cubin for sm_90. libnvrtc comes from the `nvidia-cuda-nvrtc` wheel (CUDA 13;
    `nvidia-cuda-nvrtc-cu12` for CUDA 12), from a CUDA toolkit next to nvcc, or from
    LOGBESSEL_NVRTC=/path/to/libnvrtc.so; skipped if none is found.
 1 and 2 take minutes on a 2-core machine (nvcc ~7, NVRTC ~2): they are marked cuda_compile
@@ -16,19 +17,14 @@ second pytest step; the README's test command skips them and says why.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import glob
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from logbessel import _gpu
+from logbessel import _cuda, _gpu
 
 CSRC = _gpu.source_dir()
 KERNELS = [f"logbessel_{name}_{sfx}" for name in _gpu.FUNCTIONS for sfx in ("f32", "f64")]
@@ -62,72 +58,10 @@ def test_nvcc_builds_the_kernels(tmp_path):
 # NVRTC through ctypes
 # ---------------------------------------------------------------------------------------
 
-def _nvrtc_candidates():
-    env = os.environ.get("LOGBESSEL_NVRTC")
-    if env:
-        yield env
-    roots = set()
-    for p in sys.path:
-        if p and os.path.isdir(os.path.join(p, "nvidia")):
-            roots.add(os.path.join(p, "nvidia"))
-    for root in sorted(roots):  # pip wheels: nvidia/cu13/lib, nvidia/cuda_nvrtc/lib (cu12)
-        for pat in ("*/lib/libnvrtc.so*", "*/lib/nvrtc*.dll", "*/bin/nvrtc64*.dll"):
-            for f in sorted(glob.glob(os.path.join(root, pat)), reverse=True):
-                if "builtins" not in f and ".alt." not in f:
-                    yield f
-    nvcc = shutil.which("nvcc")
-    if nvcc:
-        home = Path(os.path.realpath(nvcc)).parent.parent
-        for pat in ("lib64/libnvrtc.so*", "lib/libnvrtc.so*", "targets/*/lib/libnvrtc.so*"):
-            yield from sorted((str(p) for p in home.glob(pat)), reverse=True)
-    found = ctypes.util.find_library("nvrtc")
-    if found:
-        yield found
-
-
-def _load_nvrtc():
-    for path in _nvrtc_candidates():
-        try:
-            # NVRTC dlopens libnvrtc-builtins at compile time; load it first from the same
-            # folder so that it is found without LD_LIBRARY_PATH.
-            folder = os.path.dirname(path)
-            for b in sorted(glob.glob(os.path.join(folder, "libnvrtc-builtins.so*"))):
-                if ".alt." not in b:
-                    ctypes.CDLL(b, mode=ctypes.RTLD_GLOBAL)
-            lib = ctypes.CDLL(path)
-            lib.nvrtcGetErrorString.restype = ctypes.c_char_p
-            return lib, path
-        except OSError:
-            continue
-    return None, None
-
-
-NVRTC, NVRTC_PATH = _load_nvrtc()
-
-
-def nvrtc_compile(code: str, options):
-    """(status, log, ptx) of compiling `code` to PTX with `options`."""
-    lib = NVRTC
-    prog = ctypes.c_void_p()
-    st = lib.nvrtcCreateProgram(ctypes.byref(prog), code.encode(), b"kernels.cu", 0, None, None)
-    assert st == 0, lib.nvrtcGetErrorString(st)
-    try:
-        opts = (ctypes.c_char_p * len(options))(*[o.encode() for o in options])
-        status = lib.nvrtcCompileProgram(prog, len(options), opts)
-        size = ctypes.c_size_t()
-        lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
-        buf = ctypes.create_string_buffer(size.value + 1)
-        lib.nvrtcGetProgramLog(prog, buf)
-        log = buf.value.decode(errors="replace")
-        ptx = ""
-        if status == 0:
-            lib.nvrtcGetPTXSize(prog, ctypes.byref(size))
-            pbuf = ctypes.create_string_buffer(size.value + 1)
-            lib.nvrtcGetPTX(prog, pbuf)
-            ptx = pbuf.value.decode(errors="replace")
-        return status, log, ptx
-    finally:
-        lib.nvrtcDestroyProgram(ctypes.byref(prog))
+# the package's own loader and compiler (logbessel._cuda: what logbessel.jax and
+# logbessel.torch use on a GPU without CuPy)
+NVRTC, NVRTC_PATH = _cuda.nvrtc()
+nvrtc_compile = _cuda.nvrtc_compile
 
 
 @pytest.mark.cuda_compile
@@ -186,6 +120,18 @@ def test_nvrtc_compiles_the_installed_copy_too():
     code, options, digest = _gpu.build_source(root, name="log_iv")
     status, log, _ = nvrtc_compile(code, list(options) + ["--gpu-architecture=compute_90"])
     assert status == 0, log
+
+
+@pytest.mark.cuda_compile
+@pytest.mark.skipif(NVRTC is None, reason="libnvrtc not found (pip install nvidia-cuda-nvrtc)")
+def test_cubin_for_the_frameworks(tmp_path, monkeypatch):
+    """logbessel._cuda.kernel_image: what the JAX custom calls and torch ops load with the
+    driver API; a cubin (ELF) for sm_90, then served from the disk cache."""
+    monkeypatch.setenv("LOGBESSEL_CACHE_DIR", str(tmp_path))
+    image = _cuda.kernel_image("iv_ratio", 90)
+    assert image[:4] == b"\x7fELF", image[:16]
+    (cached,) = (tmp_path / "cuda").glob("iv_ratio-*.cubin")
+    assert cached.read_bytes() == image and _cuda.kernel_image("iv_ratio", 90) == image
 
 
 # ---------------------------------------------------------------------------------------
