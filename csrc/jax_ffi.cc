@@ -86,9 +86,14 @@ ffi::Error cpu_call(ffi::RemainingArgs args, ffi::Result<ffi::AnyBuffer> out) {
 // ---------------------------------------------------------------------------------------
 using LaunchFn = int (*)(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                          unsigned shared, void* stream, void** params, void** extra);
+// cuPointerGetAttribute: the device of a buffer (the attribute CU_POINTER_ATTRIBUTE_
+// DEVICE_ORDINAL = 9), which older XLA FFI headers have no context entry for.
+using PointerAttributeFn = int (*)(void* data, int attribute, std::uintptr_t pointer);
+constexpr int kPointerDeviceOrdinal = 9;
 constexpr int kMaxDevices = 64;
 constexpr int kMaxPhases = 16;
 LaunchFn g_launch = nullptr;
+PointerAttributeFn g_pointer_attribute = nullptr;
 void* g_kernels[kRowCount][2][kMaxDevices] = {};
 // Per row: whether its kernels sort by key (4 elements per thread and pass), and the phase
 // boundaries for arrays of at least g_phase_min_n elements (kernels.cu; _gpu.py's PHASES).
@@ -101,11 +106,15 @@ constexpr unsigned kBlock = 256;
 constexpr long long kTilePerThread = 4;
 
 template <int R, int N>
-ffi::Error cuda_call(void* stream, std::int32_t device, ffi::RemainingArgs args, ffi::Result<ffi::AnyBuffer> out) {
+ffi::Error cuda_call(void* stream, ffi::RemainingArgs args, ffi::Result<ffi::AnyBuffer> out) {
     void* ptrs[N + 1];
     int dtype = 0;
     ffi::Error err = gather<N>(args, *out, dtype, ptrs);
     if (err.failure()) return err;
+    int device = -1;
+    if (g_pointer_attribute == nullptr ||
+        g_pointer_attribute(&device, kPointerDeviceOrdinal, reinterpret_cast<std::uintptr_t>(ptrs[N])) != 0)
+        return ffi::Error::Internal("logbessel: cannot tell the device of the result buffer");
     if (device < 0 || device >= kMaxDevices || g_launch == nullptr || g_kernels[R][dtype][device] == nullptr)
         return ffi::Error::Internal("logbessel: no CUDA kernel loaded for this function, dtype and device "
                                     "(logbessel.jax loads them when a function is first traced on a GPU)");
@@ -161,8 +170,9 @@ int logbessel_ffi_set_cpu_loops(int row, std::uintptr_t f32, std::uintptr_t f64)
     return 0;
 }
 
-int logbessel_ffi_set_cuda_launch(std::uintptr_t launch) {
+int logbessel_ffi_set_cuda_driver(std::uintptr_t launch, std::uintptr_t pointer_attribute) {
     g_launch = reinterpret_cast<LaunchFn>(launch);
+    g_pointer_attribute = reinterpret_cast<PointerAttributeFn>(pointer_attribute);
     return 0;
 }
 
@@ -192,7 +202,6 @@ int logbessel_ffi_set_cuda_kernel(int row, int dtype, int device, std::uintptr_t
     XLA_FFI_DEFINE_HANDLER_SYMBOL(logbessel_cuda_##NAME, (cuda_call<row_##NAME, ARITY>),                \
                                   ffi::Ffi::Bind()                                                      \
                                       .Ctx<ffi::PlatformStream<void*>>()                                \
-                                      .Ctx<ffi::DeviceOrdinal>()                                        \
                                       .RemainingArgs()                                                  \
                                       .Ret<ffi::AnyBuffer>());
 LOGBESSEL_FUNCTIONS(LOGBESSEL_FFI_HANDLERS)

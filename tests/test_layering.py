@@ -21,7 +21,8 @@ LAYERS = [
     ["_arrays", "_docs"],
     ["_registry"],                  # the list of the elementwise functions (registry.h)
     ["_gpu"],
-    ["_dispatch"],
+    ["_cuda"],                      # the kernels without CuPy (NVRTC, driver API), cache folder
+    ["_dispatch", "_jax_ffi"],      # _jax_ffi: the XLA custom calls' library
     ["_info"],                      # show_config: the build and the environment
     ["logbessel"],                  # the package __init__: the elementwise functions
     ["_vmf_core"],

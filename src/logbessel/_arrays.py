@@ -10,7 +10,11 @@ The Python modules of the package import only from modules listed before them:
     _arrays            this module (NumPy only; CuPy and Dask are imported on first use);
                        beside it _docs, the elementwise functions' docstrings
     _registry          the list of the elementwise functions (_core.registry)
-    _gpu, _dispatch    the CUDA backend and the public wrappers of the ufuncs (_core)
+    _gpu               the CUDA backend (CuPy)
+    _cuda              the CUDA kernels without CuPy (NVRTC and the driver API through
+                       ctypes, for the frameworks' GPU arrays), logbessel's cache folder
+    _dispatch, _jax_ffi   the public wrappers of the ufuncs (_core); the XLA custom
+                       calls' library (compiled at first use by logbessel.jax)
     _info              show_config: the build, the CPU level, the environment
     logbessel          the package: the elementwise Bessel functions
     _vmf_core          vMF functions of (p, kappa): log C_p, A_p, kappa from rbar

@@ -38,6 +38,16 @@ BLOCK = 256
 TILE_PER_THREAD = 4  # kernels.cu's LOGBESSEL_TILE_PER_THREAD, as _gpu.TILE_PER_THREAD
 
 
+def cache_dir() -> Path:
+    """logbessel's cache folder (compiled kernels here, in cuda/; the JAX FFI library):
+    LOGBESSEL_CACHE_DIR, else $XDG_CACHE_HOME/logbessel, else ~/.cache/logbessel."""
+    env = os.environ.get("LOGBESSEL_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "logbessel"
+
+
 # ---------------------------------------------------------------------------------------
 # NVRTC (no GPU or driver needed: tests/test_cuda_compile.py compiles through this)
 # ---------------------------------------------------------------------------------------
@@ -129,8 +139,6 @@ def kernel_image(name: str, arch: int) -> bytes:
     """The compiled kernels of function `name` for compute capability `arch` (e.g. 90):
     a cubin, or PTX (NUL-terminated) where NVRTC does not know sm_<arch>; from the disk
     cache where it holds them."""
-    from ._jax_ffi import cache_dir
-
     code, options, digest = _gpu.build_source(name=name)
     ver = nvrtc_version()
     for binary, arch_opt in (("cubin", f"--gpu-architecture=sm_{arch}"),
@@ -231,9 +239,12 @@ def function(name: str, dtype, device: int) -> int:
     return fn
 
 
-def launch_address() -> int:
-    """The address of cuLaunchKernel (for the JAX FFI handlers)."""
-    return ctypes.cast(driver().cuLaunchKernel, ctypes.c_void_p).value
+def driver_addresses() -> tuple:
+    """The addresses of cuLaunchKernel and cuPointerGetAttribute (for the JAX FFI
+    handlers)."""
+    lib = driver()
+    return tuple(ctypes.cast(getattr(lib, n), ctypes.c_void_p).value
+                 for n in ("cuLaunchKernel", "cuPointerGetAttribute"))
 
 
 def launch(name: str, inputs, out: int, n: int, dtype, device: int, stream: int) -> None:

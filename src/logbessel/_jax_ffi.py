@@ -30,18 +30,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-from . import _core, _registry
+from . import _core, _cuda, _registry
+from ._cuda import cache_dir
 
 _lock = threading.Lock()
 _state: dict = {"lib": None, "tried": False, "reason": None, "path": None, "cuda": {}}
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("LOGBESSEL_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "logbessel"
 
 
 def source_file() -> Path:
@@ -161,7 +154,7 @@ def prepare_cuda(name: str) -> None:
     if lib is None or name in _state["cuda"]:
         return
     import jax
-    from . import _cuda, _gpu
+    from . import _gpu
 
     with _lock:
         if name in _state["cuda"]:
@@ -169,8 +162,8 @@ def prepare_cuda(name: str) -> None:
         row = [f.name for f in _registry.FUNCTIONS].index(name)
         f = _registry.BY_NAME[name]
         if not _state["cuda"]:
-            lib.logbessel_ffi_set_cuda_launch.argtypes = [ctypes.c_size_t]
-            lib.logbessel_ffi_set_cuda_launch(_cuda.launch_address())
+            lib.logbessel_ffi_set_cuda_driver.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
+            lib.logbessel_ffi_set_cuda_driver(*_cuda.driver_addresses())
         phases = (ctypes.c_int * len(f.phases))(*f.phases) if f.sorted else (ctypes.c_int * 1)()
         lib.logbessel_ffi_set_cuda_row.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int),
                                                    ctypes.c_int, ctypes.c_int, ctypes.c_longlong]
