@@ -268,7 +268,13 @@ def launch(name: str, inputs, out: int, n: int, dtype, device: int, stream: int)
     per = BLOCK * (TILE_PER_THREAD if f.sorted else 1)
     grid = min((n + per - 1) // per, 2**31 - 1)
     bounds = f.phases if f.sorted and n >= _gpu.PHASE_MIN_N else (0, _registry.KEY_COUNT)
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        lo.value, hi.value = a, b
-        _check(lib, lib.cuLaunchKernel(ctypes.c_void_p(fn), grid, 1, 1, BLOCK, 1, 1, 0, ctypes.c_void_p(stream),
-                                       params, None), f"cuLaunchKernel ({name})")
+    # the device's primary context current on this thread for the launches (the stream
+    # belongs to it), whatever the caller's thread had current
+    _check(lib, lib.cuCtxPushCurrent_v2(_context(lib, device)), "cuCtxPushCurrent")
+    try:
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            lo.value, hi.value = a, b
+            _check(lib, lib.cuLaunchKernel(ctypes.c_void_p(fn), grid, 1, 1, BLOCK, 1, 1, 0,
+                                           ctypes.c_void_p(stream), params, None), f"cuLaunchKernel ({name})")
+    finally:
+        lib.cuCtxPopCurrent_v2(ctypes.byref(ctypes.c_void_p()))
