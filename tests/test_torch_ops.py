@@ -138,7 +138,7 @@ def test_torch_compile_fullgraph_values_and_gradients(torch, lbt, keep_distribut
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:FutureWarning")
 def test_torch_func_grad_vmap_jvp(torch, lbt, keep_distribution_validation):
-    from torch.func import grad, jacfwd, jvp, vmap
+    from torch.func import grad, jacfwd, jacrev, jvp, vmap
     v = torch.tensor([0.5, 2.5, 30.0], dtype=torch.float64)
     x = torch.tensor([0.1, 3.0, 40.0], dtype=torch.float64)
     vn, xn = v.numpy(), x.numpy()
@@ -157,6 +157,9 @@ def test_torch_func_grad_vmap_jvp(torch, lbt, keep_distribution_validation):
     np.testing.assert_array_equal(t.numpy(), lb.log_kv_dv(vn, xn))
     j = jacfwd(lambda k: lbt.vmf_log_normalizer(3.0, k))(x)
     np.testing.assert_array_equal(j.diagonal().numpy(), -lb.iv_ratio(1.5, xn))
+    j = jacrev(lambda a: lbt.log_iv(a, x))(v)
+    np.testing.assert_array_equal(j.diagonal().numpy(), lb.log_iv_dv(vn, xn))
+    assert np.count_nonzero(j.numpy()) == 3
     # and compiled
     cg = torch.compile(grad(lambda a: lbt.log_iv(a, x).sum()), fullgraph=True, backend="aot_eager")
     np.testing.assert_array_equal(cg(v).numpy(), lb.log_iv_dv(vn, xn))
