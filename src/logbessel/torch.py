@@ -8,27 +8,30 @@ differentiable in both the order v and the argument x.
 
 Every registry row of logbessel (csrc/logbessel/registry.h: log_iv, log_kv, log_ive,
 log_kve, iv_ratio, iv_ratio_complement and the derivatives log_*_dv, log_*_dx) and the vMF
-normalizer vmf_log_normalizer is an operator of the namespace ``logbessel``
-(``torch.ops.logbessel.log_iv`` ...), taking tensors of one shape, one dtype (float32 or
-float64) and one device. The functions of this module with the same names take tensors or
-numbers, promote them to one floating dtype (float16/bfloat16 to float32, integers to the
-default dtype), broadcast them (by torch, so that autograd reduces the gradients to the
-inputs' shapes) and call the operator. Complex tensors and tensors on different devices
-are a TypeError.
+normalizer vmf_log_normalizer is a ``torch.library`` operator of the namespace
+``logbessel`` (``torch.ops.logbessel.log_iv`` ..., also ``logbessel.torch.ops``), taking
+tensors of one shape, one dtype (float32 or float64) and one device. The functions of
+this module with the same names take tensors or numbers, promote them to one floating
+dtype (float16/bfloat16 to float32, integers to the default dtype), broadcast them (by
+torch, so that autograd reduces the gradients to the inputs' shapes) and call the
+operator. Complex tensors and tensors on different devices are a TypeError.
 
-- CPU: the NumPy ufunc writes into the result tensor; the inputs are NumPy views of the
-  tensors (no copy, broadcast inputs included), so the values are those of the ufuncs,
+- CPU kernel: the NumPy ufunc writes into the result tensor; the inputs are NumPy views
+  of the tensors (no copy, broadcast inputs included), so the values are the ufuncs',
   bit for bit.
-- CUDA: the same kernels as logbessel's GPU backend, launched on torch's current stream
-  (through CuPy for now, which must then be installed).
-- Gradients: each operator with partial derivatives in the registry (log_iv, log_kv,
-  log_ive, log_kve) has an autograd formula whose terms are the derivative operators
-  (exact derivatives, not finite differences); vmf_log_normalizer has d/dkappa log C_p =
-  -A_p(kappa) = -iv_ratio(p/2, kappa), which keeps full relative accuracy where
-  kappa << p, and d/dp (p as a real number). The derivative operators and iv_ratio have
-  no autograd formula: a second derivative raises a RuntimeError.
-- The operators have fake (meta) implementations and vmap rules, so ``torch.compile(...,
-  fullgraph=True)``, ``torch.export.export``, ``torch.func.grad``/``vmap`` and
+- CUDA kernel: the kernels of logbessel's GPU backend, launched on torch's current stream
+  of the tensors' device (``_cuda_impl``; through CuPy for now, which must then be
+  installed).
+- Derivatives: each operator with partial derivatives in the registry (log_iv, log_kv,
+  log_ive, log_kve) has a derivative formula whose terms are the derivative operators
+  (exact derivatives, not finite differences), for backward and forward mode;
+  vmf_log_normalizer has d/dkappa log C_p = -A_p(kappa) = -iv_ratio(p/2, kappa), which
+  keeps full relative accuracy where kappa << p, and d/dp (p as a real number). The
+  derivative operators and iv_ratio have none: differentiating them (a second derivative)
+  raises RuntimeError, never a silent zero.
+- Each operator has a fake kernel (shape, dtype and device of its inputs) and a vmap rule,
+  so ``torch.compile(..., fullgraph=True)`` keeps the operators in its graph, and
+  ``torch.export.export``, ``torch.func`` (grad, vmap, jvp, jacrev, jacfwd) and
   ``torch.autograd.gradcheck`` work on code that calls them.
 - vmf_log_normalizer raises ValueError for p < 2 or kappa < 0 (the operator checks the
   values when it runs, also inside compiled code; on CUDA that reads a flag back to the
