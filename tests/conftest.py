@@ -6,7 +6,8 @@
   LOGBESSEL_CUDA_COMPILE=1.
 - fixtures ``torch`` and ``jax`` (the frameworks, jax with float64 enabled), and
   ``matplotlib`` (with the Agg backend, for the pictures): the test is skipped when the
-  package is not installed.
+  package is not installed. ``keep_distribution_validation``: for tests that call
+  torch.compile (which turns off torch.distributions' argument checks process-wide).
 """
 from __future__ import annotations
 
@@ -72,6 +73,17 @@ def cp():
 @pytest.fixture(scope="session")
 def torch():
     return pytest.importorskip("torch")
+
+
+@pytest.fixture
+def keep_distribution_validation(torch):
+    """For tests that call torch.compile: its first call turns off the argument checks of
+    torch.distributions for the whole process (torch._dynamo's patches); put the default
+    back afterwards, so that later tests see the checks."""
+    from torch.distributions import Distribution
+    before = Distribution._validate_args
+    yield
+    Distribution.set_default_validate_args(before)
 
 
 @pytest.fixture(scope="session")

@@ -296,6 +296,34 @@ def test_gradcheck_log_prob_entropy_kl(torch, lbt):
     assert gc(lambda k: kl_divergence(lbt.VonMisesFisher(loc1.detach(), k), u), (k1,))
 
 
+def test_log_prob_kl_and_loss_under_compile_and_func_grad(torch, lbt, keep_distribution_validation):
+    # log_prob, both KL divergences (the prior built inside), the entropy and vmf_nll are
+    # operators and tensor code: one graph (fullgraph=True), values and gradients equal to
+    # eager; torch.func.grad agrees with autograd
+    from torch.distributions import kl_divergence
+    p = 6
+    loc = _t(torch, np.stack([random_mu(p, i) for i in range(4)]), grad=True)
+    kappa = _t(torch, [0.0, 0.3, 40.0, 1e4], grad=True)
+    x = _t(torch, np.stack([random_mu(p, 30 + i) for i in range(4)]))
+
+    def losses(loc, kappa):
+        d = lbt.VonMisesFisher(loc, kappa, validate_args=False)
+        q = lbt.VonMisesFisher(loc.flip(0), kappa.flip(0) + 1.0, validate_args=False)
+        u = lbt.HypersphericalUniform(p, dtype=torch.float64)
+        return (d.log_prob(x) + kl_divergence(d, q) + kl_divergence(d, u) + d.entropy()
+                + d.mean.sum(-1) + lbt.vmf_nll(loc, kappa, x, reduction="none"))
+
+    compiled = torch.compile(losses, fullgraph=True, backend="aot_eager")
+    yc, ye = compiled(loc, kappa), losses(loc, kappa)
+    assert torch.equal(yc, ye)
+    grads_c = torch.autograd.grad(yc.sum(), (loc, kappa))
+    grads_e = torch.autograd.grad(ye.sum(), (loc, kappa))
+    for gc, ge in zip(grads_c, grads_e):
+        assert torch.equal(gc, ge)
+    gk = torch.func.grad(lambda k: losses(loc.detach(), k).sum())(kappa.detach())
+    np.testing.assert_array_equal(gk.numpy(), grads_e[1].numpy())
+
+
 @pytest.mark.parametrize("p, k1, k2", [(3, 4.0, 10.0), (64, 80.0, 30.0), (1000, 2000.0, 1500.0)])
 def test_kl_against_monte_carlo(torch, lbt, p, k1, k2):
     from torch.distributions import kl_divergence

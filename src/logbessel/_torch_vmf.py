@@ -5,11 +5,13 @@ direction loss ``vmf_nll``. Loaded by ``logbessel.torch`` on first use of one of
 
     f(x; mu, kappa) = C_p(kappa) exp(kappa mu^T x)   on the unit sphere S^{p-1} of R^p.
 
-The normalizer and its gradient come from the autograd functions of ``logbessel.torch``
-(``vmf_log_normalizer``: d/dkappa log C_p = -A_p(kappa) = -iv_ratio(p/2, kappa)); these
-are ``torch.autograd.Function`` objects around the NumPy ufuncs (CPU tensors) and the CuPy
-kernels (CUDA tensors), not ``torch.library`` custom ops, so ``torch.compile`` treats them
-as graph breaks.
+The normalizer and its gradient come from the operators of ``logbessel.torch``
+(``vmf_log_normalizer``: d/dkappa log C_p = -A_p(kappa) = -iv_ratio(p/2, kappa)). A_p,
+A_p' and the entropy are operators of the same namespace too (``logbessel::_vmf_*``, whose
+kernels run ``logbessel.vmf``'s scalar code on the host), so log_prob, the KL divergences,
+entropy, mean and vmf_nll trace into one graph under ``torch.compile(fullgraph=True)``
+and work under ``torch.func``. The sampler does not: its rejection loop depends on the
+values drawn (a graph break under ``torch.compile``).
 
 Sampling (``rsample``). The angle theta = arccos(mu^T x) to the mean direction is drawn
 exactly: by inversion for p = 3, by Wood's (1994) rejection sampler otherwise (the
@@ -51,7 +53,6 @@ from torch.distributions import constraints
 from torch.distributions.distribution import Distribution
 from torch.distributions.kl import register_kl
 
-import logbessel as _lb
 from . import _vmf_stats
 from . import torch as _lbt
 from . import vmf as _vmf
@@ -88,7 +89,7 @@ unit_sphere = _UnitSphere()
 
 
 # --------------------------------------------------------------------------------------
-# A_p(kappa), the entropy: autograd functions
+# A_p(kappa), A_p'(kappa), the entropy: operators (host code inside)
 # --------------------------------------------------------------------------------------
 
 def _to_host(t):
@@ -99,54 +100,42 @@ def _from_host(a, like):
     return torch.as_tensor(np.asarray(a, dtype=np.float64)).to(like.device, like.dtype)
 
 
-def _dA(p, kappa):
-    """A_p'(kappa) for a float64 tensor kappa (elementwise, on the host: the cancellation-
-    free form of ``logbessel._vmf_stats.dA``)."""
+def _host_elementwise(scalar_fn, kappa, p):
+    """scalar_fn(p, k) for each element k of kappa, in float64 on the host (CPU or CUDA
+    tensors; the result has kappa's dtype and device)."""
     k = _to_host(kappa)
-    out = np.vectorize(lambda x: _vmf_stats.dA(p, x), otypes=[np.float64])(k.ravel())
+    out = np.vectorize(lambda x: scalar_fn(float(p), float(x)), otypes=[np.float64])(k.ravel())
     return _from_host(out.reshape(k.shape), kappa)
 
 
-class _MeanResultantLength(torch.autograd.Function):
-    """A_p(kappa) = iv_ratio(p/2, kappa), gradient A_p'(kappa)."""
+def _kappa_op(name, impl):
+    """The operator logbessel::NAME(Tensor kappa, float p), elementwise in kappa, with the
+    same implementation on every device."""
+    return _lbt._define_op(name, "(Tensor kappa, float p) -> Tensor",
+                           {"CPU": impl, "CUDA": impl})
 
-    @staticmethod
-    def forward(ctx, kappa, p):
-        ctx.save_for_backward(kappa)
-        ctx.p = p
-        half = torch.full_like(kappa, 0.5 * p)
-        return _lbt._elementwise(_lb.iv_ratio, half, kappa)
 
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, g):
-        (kappa,) = ctx.saved_tensors
-        return g * _dA(ctx.p, kappa), None
+# A_p'(kappa): the cancellation-free form of ``logbessel._vmf_stats.dA``, on the host
+_dA = _kappa_op("_vmf_dA", lambda kappa, p: _host_elementwise(_vmf_stats.dA, kappa, p))
+_lbt._register_autograd(_dA, None, "logbessel.torch: A_p'(kappa) has no derivative formula")
+
+# A_p(kappa) = iv_ratio(p/2, kappa), gradient A_p'(kappa)
+_mean_resultant_length_op = _kappa_op(
+    "_vmf_mean_resultant_length",
+    lambda kappa, p: _lbt.ops.iv_ratio(torch.full_like(kappa, 0.5 * p), kappa))
+_lbt._register_autograd(_mean_resultant_length_op, (_dA, None))
+
+# the entropy -log C_p(kappa) - kappa A_p(kappa) (``logbessel.vmf``'s, which cancels the
+# kappa-sized terms analytically; on the host), gradient -kappa A_p'(kappa)
+_entropy = _kappa_op("_vmf_entropy", lambda kappa, p: _host_elementwise(_vmf._entropy, kappa, p))
+_lbt._register_autograd(_entropy, (lambda kappa, p: -kappa * _dA(kappa, p), None))
 
 
 def _mean_resultant_length(p, kappa):
-    return _MeanResultantLength.apply(kappa, p)
+    return _mean_resultant_length_op(kappa, float(p))
 
 
-class _Entropy(torch.autograd.Function):
-    """-log C_p(kappa) - kappa A_p(kappa) (``logbessel.vmf``'s entropy, which cancels the
-    kappa-sized terms analytically), gradient -kappa A_p'(kappa)."""
-
-    @staticmethod
-    def forward(ctx, kappa, p):
-        ctx.save_for_backward(kappa)
-        ctx.p = p
-        k = _to_host(kappa)
-        h = np.vectorize(lambda x: _vmf._entropy(float(p), float(x)), otypes=[np.float64])
-        return _from_host(h(k.ravel()).reshape(k.shape), kappa)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, g):
-        (kappa,) = ctx.saved_tensors
-        return -g * kappa * _dA(ctx.p, kappa), None
-
-
+@torch.compiler.assume_constant_result
 def _log_sphere_area(p):
     """log |S^{p-1}| = -log C_p(0)."""
     return -float(_vmf.log_normalizer(p, 0.0))
@@ -295,8 +284,8 @@ def _draw_theta(p, kappa, n, A=None, C=None):
     if not (kappa.requires_grad and torch.is_grad_enabled()):
         return theta
     half = torch.full_like(k64, 0.5 * p)
-    A = _lbt._elementwise(_lb.iv_ratio, half, k64)
-    C = _lbt._elementwise(_lb.iv_ratio_complement, half, k64)
+    A = _lbt.ops.iv_ratio(half, k64)
+    C = _lbt.ops.iv_ratio_complement(half, k64)
     dtheta = _dtheta_dkappa(theta, k64, float(p), A, C)
     kb = kappa.to(torch.float64).expand(n, -1)
     return _Angle.apply(kb, theta, dtheta)
@@ -450,7 +439,7 @@ class VonMisesFisher(Distribution):
     def entropy(self):
         """-log C_p(kappa) - kappa A_p(kappa), to a few eps of max(1, |H|) for every kappa
         (``logbessel.vmf.VonMisesFisher.entropy``); gradient -kappa A_p'(kappa)."""
-        return _Entropy.apply(self.concentration, self.dim)
+        return _entropy(self.concentration, float(self.dim))
 
     def rsample(self, sample_shape=torch.Size()):
         """Samples of shape sample_shape + batch_shape + (p,), differentiable in loc and
@@ -533,7 +522,7 @@ def _kl_vmf_uniform(p, q):
     """KL(vMF || uniform) = log |S^{p-1}| - H(vMF) = log C_p(kappa) - log C_p(0) + kappa A_p,
     from the entropy (no kappa-sized cancellation); gradient kappa A_p'(kappa) >= 0."""
     _check_same_dim(p, q)
-    kl = _log_sphere_area(p.dim) - p.entropy()
+    kl = q._log_area - p.entropy()
     return kl.expand(torch.broadcast_shapes(p.batch_shape, q.batch_shape))
 
 
