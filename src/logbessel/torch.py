@@ -20,8 +20,8 @@ operator. Complex tensors and tensors on different devices are a TypeError.
   of the tensors (no copy, broadcast inputs included), so the values are the ufuncs',
   bit for bit.
 - CUDA kernel: the kernels of logbessel's GPU backend, launched on torch's current stream
-  of the tensors' device (``_cuda_impl``; through CuPy for now, which must then be
-  installed).
+  of the tensors' device (``_cuda_impl``: the kernels of csrc/kernels.cu compiled by NVRTC
+  and launched through the CUDA driver API by logbessel._cuda; no CuPy needed).
 - Derivatives: each operator with partial derivatives in the registry (log_iv, log_kv,
   log_ive, log_kve) has a derivative formula whose terms are the derivative operators
   (exact derivatives, not finite differences), for backward and forward mode;
@@ -116,15 +116,20 @@ def _cpu_impl(name: str, *inputs: torch.Tensor) -> torch.Tensor:
 
 def _cuda_impl(name: str, *inputs: torch.Tensor) -> torch.Tensor:
     """The CUDA kernels of `name` on CUDA tensors, on torch's current stream of their
-    device, into a new tensor. (For now through CuPy's backend, logbessel._gpu.)"""
-    import cupy
-    from . import _gpu
+    device, into a new contiguous tensor: compiled by NVRTC and launched through the CUDA
+    driver API (logbessel._cuda; no CuPy), the same kernels as the CuPy backend's.
+    Expanded or transposed inputs are made contiguous first (the launch reads n
+    consecutive elements of each)."""
+    from . import _cuda
     device = inputs[0].device
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    inputs = [t.detach().contiguous() for t in inputs]
     out = torch.empty(inputs[0].shape, dtype=inputs[0].dtype, device=device)
     stream = torch.cuda.current_stream(device).cuda_stream
-    with cupy.cuda.Device(device.index), cupy.cuda.ExternalStream(stream):
-        _gpu.call(name, *[cupy.from_dlpack(t.detach()) for t in inputs],
-                  out=cupy.from_dlpack(out))
+    # (the contiguous copies are freed after the call on the same stream: torch's caching
+    # allocator reuses their memory only for work queued after these launches)
+    _cuda.launch(name, [t.data_ptr() for t in inputs], out.data_ptr(), out.numel(),
+                 str(out.dtype).replace("torch.", ""), index, stream)
     return out
 
 
