@@ -3,8 +3,9 @@
 # C++ compiler already installed (no network needed):
 #   1. build and install the package into a scratch folder (non-editable, so the kernels
 #      are compiled from the headers shipped inside the installed package),
-#   2. run the GPU tests (tests/test_gpu.py), then the other tests marked `gpu`, each under
-#      a hard timeout,
+#   2. run the GPU tests (tests/test_gpu.py), then the other tests marked `gpu`, then the
+#      frameworks' GPU tests and benchmark (JAX custom calls, torch operators; each skips
+#      where jax or torch is missing), each under a hard timeout,
 #   3. run the benchmark (benchmarks/bench_gpu.py), even if tests failed,
 # and print the results table last. Logs and results go to $OUT (default ./gpu_check_out).
 #
@@ -35,7 +36,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 "$PY" - <<'EOF' 2>&1 | tee -a "$OUT/env.txt"
 import sys, platform
 print("python", sys.version.split()[0], platform.machine())
-for mod in ("numpy", "cupy", "pybind11", "pytest", "setuptools"):
+for mod in ("numpy", "cupy", "pybind11", "pytest", "setuptools", "jax", "torch"):
     try:
         m = __import__(mod)
         print(mod, getattr(m, "__version__", "?"))
@@ -104,6 +105,23 @@ case $rc in
     124|137) record "other GPU tests: TIMED OUT after ${OTHER_TIMEOUT} s: $line" ;;
     *) record "other GPU tests: FAILED rc=$rc ($((SECONDS - t)) s): $line" ;;
 esac
+
+stage "framework GPU tests: JAX custom calls, torch operators, no CuPy (timeout ${OTHER_TIMEOUT} s)"
+t=$SECONDS
+export LOGBESSEL_CACHE_DIR="$SCRATCH/logbessel_cache"  # empty: the kernels compile for real
+timeout -k 10 "$OTHER_TIMEOUT" "$PY" -m pytest -q -rfEs -p no:cacheprovider \
+    tests/test_jax_ffi.py tests/test_torch_ops.py -k "gpu or cuda" 2>&1 | tee "$OUT/tests_frameworks.log"
+rc=${PIPESTATUS[0]}
+line=$(grep -E "(passed|failed|error|skipped|deselected)" "$OUT/tests_frameworks.log" | tail -1)
+case $rc in
+    0) record "framework GPU tests: ok ($((SECONDS - t)) s): $line" ;;
+    5) record "framework GPU tests: none collected (jax/torch missing?)" ;;
+    124|137) record "framework GPU tests: TIMED OUT after ${OTHER_TIMEOUT} s: $line" ;;
+    *) record "framework GPU tests: FAILED rc=$rc ($((SECONDS - t)) s): $line" ;;
+esac
+timeout -k 10 "$OTHER_TIMEOUT" "$PY" benchmarks/bench_frameworks.py --only gpu --gpu-n "$N" --repeat 3 \
+    2>&1 | tee "$OUT/bench_frameworks.log"
+record "framework benchmark: rc=${PIPESTATUS[0]}, see bench_frameworks.log"
 
 stage "benchmark N=$N (timeout ${BENCH_TIMEOUT} s)"
 export CUPY_CACHE_DIR="$SCRATCH/cupy_cache_bench"
