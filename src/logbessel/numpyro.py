@@ -217,31 +217,29 @@ def _log1p_minus(y):
     return jnp.where(small, series, jnp.log1p(jnp.maximum(y, -1.0)) - y)
 
 
-def _normal_from_uniform(u):
-    """Standard normals from uniforms on [0, 1) (as jax.random.normal does: sqrt(2)
-    erf^-1(2u - 1), the endpoint -1 moved inside)."""
-    lo = jnp.nextafter(jnp.asarray(-1.0, u.dtype), jnp.asarray(0.0, u.dtype))
-    return math.sqrt(2.0) * lax.erf_inv(jnp.maximum(2.0 * u - 1.0, lo))
+def _box_muller(u1, u2):
+    """Two independent standard normals from two independent uniforms on [0, 1) (Box and
+    Muller, 1958; 1 - u1 is in (0, 1]). Cheaper to compile than erf^-1 inside the loop."""
+    r = jnp.sqrt(-2.0 * jnp.log1p(-u1))
+    return r * jnp.cos(2.0 * math.pi * u2), r * jnp.sin(2.0 * math.pi * u2)
 
 
-def _gamma_proposal(u, a):
+def _gamma_proposal(x, u, u_boost, a):
     """(g, ok): one round of Marsaglia and Tsang's method for Gamma(a), a >= 1/2, from the
-    uniforms u[0] (the normal), u[1] (the test) and, for a < 1, u[2] (through
-    Gamma(a + 1) U^(1/a)); g ~ Gamma(a) given ok. With x normal, y = x / sqrt(9 d),
-    d = a' - 1/3, v = (1 + y)^3, the test log U < x^2/2 + d (1 - v + log v) is taken as
+    standard normals x, the uniforms u (the test) and, for a < 1, u_boost (through
+    Gamma(a + 1) U^(1/a)); g ~ Gamma(a) given ok. With y = x / sqrt(9 d), d = a' - 1/3,
+    v = (1 + y)^3, the test log U < x^2/2 + d (1 - v + log v) is taken as
     log U < x^2/2 + d (3 (log1p(y) - y) - 3 y^2 - y^3), whose terms of size d cancel
     analytically (the leading ones, x^2/2 against 4.5 d y^2, to an error of eps x^2)."""
     boost = a < 1.0
     ap = a + 1.0 if boost else a
     d = ap - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
-    x = _normal_from_uniform(u[0])
-    y = c * x
-    ok = (y > -1.0) & (jnp.log(u[1]) < 0.5 * x * x + d * (
+    y = x / math.sqrt(9.0 * d)
+    ok = (y > -1.0) & (jnp.log(u) < 0.5 * x * x + d * (
         3.0 * _log1p_minus(y) - y * y * (3.0 + y)))
     g = d * (1.0 + y) ** 3
     if boost:
-        g = g * u[2] ** (1.0 / a)
+        g = g * u_boost ** (1.0 / a)
     return g, ok
 
 
@@ -251,15 +249,16 @@ def _wood_t(key, p, kappa):
     lax.while_loop until all have accepted. Z ~ Beta(a, a), a = (p-1)/2, and 1 - Z, each to
     full relative accuracy, from two gamma variates drawn in the same round (a lane accepts
     when both gamma tests and Wood's pass: rejection steps on independent draws compose).
-    One call of the generator per round (the uniforms of all the steps at once)."""
+    One call of the generator per round: the uniforms of all the steps at once."""
     pm1 = p - 1.0
     dtype = kappa.dtype
     b, kb, bs, scale = _wood_envelope(p, kappa)
     a = 0.5 * pm1
-    rows = 3 if a < 1.0 else 2
+    rows = 7 if a < 1.0 else 5       # 2 Box-Muller, 2 gamma tests, (2 boosts), Wood's test
 
     def propose(u):
-        g, g_ok = _gamma_proposal(u[:rows * 2].reshape((rows, 2) + kappa.shape), a)
+        x = jnp.stack(_box_muller(u[0], u[1]))
+        g, g_ok = _gamma_proposal(x, u[2:4], u[4:6] if rows == 7 else None, a)
         sg = g[0] + g[1]
         z, omz = g[0] / sg, g[1] / sg                  # Beta(a, a) and 1 - it, exactly
         den = omz * scale + bs * z
@@ -274,9 +273,9 @@ def _wood_t(key, p, kappa):
 
     def body(state):
         i, t, done = state
-        u = jax.random.uniform(jax.random.fold_in(key, i), ((2 * rows + 1) * kappa.size,),
-                               dtype)
-        t_new, ok = propose(u.reshape((2 * rows + 1,) + kappa.shape))
+        # (drawn flat: XLA on the CPU compiled the generator for a 2-d shape slower)
+        u = jax.random.uniform(jax.random.fold_in(key, i), (rows * kappa.size,), dtype)
+        t_new, ok = propose(u.reshape((rows,) + kappa.shape))
         return i + 1, jnp.where(ok & ~done, t_new, t), done | ok
 
     init = (jnp.asarray(0, jnp.int32), jnp.zeros_like(kappa), jnp.zeros(kappa.shape, bool))
