@@ -99,7 +99,8 @@ def test_dA_against_arb(jax, jnp, lbn):
     for p in sorted({p for p, _ in DA_POINTS}):
         ks = [k for q, k in DA_POINTS if q == p]
         got = np.asarray(dA_jit(p, jnp.asarray(ks)))
-        got32 = np.asarray(dA_jit(p, jnp.asarray(ks, jnp.float32)))
+        got32 = np.asarray(dA_jit(p, jnp.asarray(ks, jnp.float32))) if p in (2, 10, 2048) \
+            else [None] * len(ks)
         for k, g, g32 in zip(ks, got, got32):
             ref = _dA_arb(p, k)
             # the series (kappa >= k_s(p)) and the Taylor branch keep full accuracy; between,
@@ -107,7 +108,7 @@ def test_dA_against_arb(jax, jnp, lbn):
             series = k >= lbn._dA_series(p)[0] or k < 1e-4
             budget = 8.0 if series else 8 + 2 * max(p, min(k, 25.0))
             assert abs(g / ref - 1) <= budget * EPS64, (p, k, g, ref)
-            if series:     # also in float32 (the closed form has no digit left at 1e6)
+            if series and g32 is not None:   # float32 (the closed form has no digit left)
                 assert abs(g32 / ref - 1) <= 8 * EPS32, (p, k, g32, ref)
     # the gradient of the mean is A_p'(kappa) loc
     mu = jnp.asarray(random_mu(5, 0))
@@ -126,8 +127,7 @@ def test_mean_mode_shapes_expand_and_errors(jax, jnp, lbn, numpyro):
     assert d.mode.shape == (5, p) and np.array_equal(np.asarray(d.mode[2]), mu)
     assert d.has_rsample and d.support is numpyro.distributions.constraints.sphere
     # shapes, float32, expand, a pytree through jit, vmap over the concentration
-    loc = jax.random.normal(_key(jax, 0), (3, 1, 5), jnp.float32)
-    loc = loc / jnp.linalg.norm(loc, axis=-1, keepdims=True)
+    loc = jnp.asarray(np.stack([random_mu(5, i) for i in range(3)])[:, None], jnp.float32)
     d = lbn.VonMisesFisher(loc, jnp.ones(4, jnp.float32))
     assert d.batch_shape == (3, 4) and d.event_shape == (5,)
     x = d.sample(_key(jax, 1), (2,))
@@ -141,10 +141,10 @@ def test_mean_mode_shapes_expand_and_errors(jax, jnp, lbn, numpyro):
     assert lbn.VonMisesFisher.infer_shapes((3, 1, 5), (4,)) == ((3, 4), (5,))
     assert np.array_equal(np.asarray(jax.jit(lambda dist: dist.log_prob(x))(d)),
                           np.asarray(lp))
-    # (a distribution of batch shape () inside vmap)
-    xs = jax.vmap(lambda k: lbn.VonMisesFisher(loc[0, 0], k).sample(_key(jax, 2), (3,)))(
+    # a distribution of batch shape () inside vmap
+    lps = jax.vmap(lambda k: lbn.VonMisesFisher(loc[0, 0], k).log_prob(x[0, 0]))(
         jnp.array([1.0, 100.0], jnp.float32))
-    assert xs.shape == (2, 3, 5) and bool(jnp.all(jnp.isfinite(xs)))
+    assert lps.shape == (2, 4) and bool(jnp.all(jnp.isfinite(lps)))
     assert lbn.VonMisesFisher(loc[0, 0], 2.0).batch_shape == ()
     with pytest.raises(ValueError, match="p >= 2"):
         lbn.VonMisesFisher(jnp.ones((3, 1)), 1.0)
@@ -199,6 +199,26 @@ def test_samples_ks_and_mean_resultant_length(jax, jnp, lbn, p, kappas, n, x64):
         assert abs(rbar - expect) < 5 * se + 1e-12, (p, k, rbar, expect, se)
 
 
+def test_gamma_steps_of_the_sampler(jax, jnp, lbn):
+    # the Beta(a, a) variates of Wood's sampler come from two gammas by Marsaglia and
+    # Tsang's method (a = (p - 1)/2; a = 1/2, p = 2, through Gamma(3/2) U^2) drawn inside
+    # the rejection loop: their law against SciPy's gamma CDF, in both dtypes
+    stats = pytest.importorskip("scipy.stats")
+
+    @jax.jit
+    def draw(u):
+        x = lbn._box_muller(u[0], u[1])[0]
+        return [lbn._gamma_proposal(x, u[2], u[3], a) for a in (0.5, 4.5, 16383.5)]
+
+    for dtype in (jnp.float64, jnp.float32):
+        u = jax.random.uniform(_key(jax, 9), (4, 50000), dtype)
+        for a, (g, ok) in zip((0.5, 4.5, 16383.5), draw(u)):
+            ok = np.asarray(ok)
+            assert ok.mean() > 0.95, (a, ok.mean())
+            g = np.asarray(g, np.float64)[ok]
+            assert stats.kstest(g, stats.gamma(a).cdf).pvalue > 1e-3, (a, dtype)
+
+
 # --------------------------------------------------------------------------------------
 # the implicit reparameterization gradient
 # --------------------------------------------------------------------------------------
@@ -219,36 +239,44 @@ def test_dtheta_dkappa_against_quadrature(jax, jnp, lbn):
         assert abs(got - ref) <= 1e-13 * abs(ref), (p, kappa, theta, got, ref)
 
 
-@pytest.mark.parametrize("p, kappas", [(2, [0.0, 0.5, 3.0]), (300, [8.0, 150.0, 1e5])])
-def test_sample_gradients(jax, jnp, lbn, p, kappas):
-    # one distribution per draw (batch (n, B)), so that the gradient of sum_i mu0^T x_i in
-    # concentration[i, b] and loc[i, b] is that of draw i alone:
-    #   d/dkappa E[mu0^T x] = A_p'(kappa) mu^T mu0   (E[x] = A_p(kappa) mu)
-    #   d/dloc   E[mu0^T x] = A_p(kappa) (I - mu mu^T) mu0   (the sample uses loc/||loc||)
-    n, B = 4000, len(kappas)
+def test_sample_gradients(jax, jnp, lbn):
+    # one distribution per draw (batch (n, 2, K)), so that the gradient of the sum over
+    # draws of m_j^T x_ijb in concentration[i, j, b] and loc[i, j, b] is that of one draw:
+    #   d/dkappa E[m^T x] = A_p'(kappa) mu^T m       (E[x] = A_p(kappa) mu)
+    #   d/dloc   E[m^T x] = A_p(kappa) (I - mu mu^T) m   (the sample uses loc/||loc||)
+    # with m_0 = mu0 (a general direction) and m_1 = mu: the radial part alone, whose
+    # estimate has no noise from the direction orthogonal to mu, so the check keeps its
+    # power for kappa >> p
+    p, kappas = 10, [0.0, 8.0, 300.0, 1e5]
+    n, K = 4000, len(kappas)
     mu = random_mu(p, 7)
     r = random_mu(p, 8)
     mu0 = 2.0 * mu + (r - (r @ mu) * mu) / np.linalg.norm(r - (r @ mu) * mu)
+    m = np.stack([mu0, mu])                                        # (2, p)
     tangent = mu0 - (mu @ mu0) * mu
 
     def f(k, loc):
-        x = lbn.VonMisesFisher(loc, k).sample(_key(jax, p))
-        return jnp.sum(x @ jnp.asarray(mu0))
+        x = lbn.VonMisesFisher(loc, k).sample(_key(jax, p))       # (n, 2, K, p)
+        return jnp.sum(x * jnp.asarray(m)[:, None, :])
 
-    k0 = jnp.asarray(np.tile(kappas, (n, 1)))
-    loc0 = jnp.asarray(np.broadcast_to(mu, (n, B, p)))
+    k0 = jnp.asarray(np.broadcast_to(kappas, (n, 2, K)))
+    loc0 = jnp.asarray(np.broadcast_to(mu, (n, 2, K, p)))
     gk, gl = (np.asarray(g) for g in jax.jit(jax.grad(f, argnums=(0, 1)))(k0, loc0))
     assert np.all(np.isfinite(gk)) and np.all(np.isfinite(gl))
     assert np.max(np.abs(gl @ mu)) < 1e-13                # no radial part, draw by draw
     for b, kappa in enumerate(kappas):
-        exact = dA(p, kappa) * float(mu @ mu0)
-        se = gk[:, b].std() / math.sqrt(n)
-        assert abs(gk[:, b].mean() - exact) < 4.5 * se, (p, kappa, gk[:, b].mean(), exact)
-        assert se < 0.1 * abs(exact)                      # the check has power
+        for j in range(2):
+            exact = dA(p, kappa) * float(mu @ m[j])
+            g = gk[:, j, b]
+            se = g.std() / math.sqrt(n)
+            assert abs(g.mean() - exact) < 4.5 * se, (kappa, j, g.mean(), exact, se)
+            if j == 1 or kappa <= 300:
+                assert se < 0.1 * abs(exact), (kappa, j, se, exact)   # the check has power
         A = float(lb.iv_ratio(p / 2, kappa))
-        z = (gl[:, b].mean(axis=0) - A * tangent) / (gl[:, b].std(axis=0) / math.sqrt(n))
-        assert np.max(np.abs(z[np.isfinite(z)])) < 4.5, (p, kappa, z)
-        proj = gl[:, b] @ (tangent / np.linalg.norm(tangent))
+        g = gl[:, 0, b]
+        z = (g.mean(axis=0) - A * tangent) / (g.std(axis=0) / math.sqrt(n))
+        assert np.max(np.abs(z)) < 4.5, (kappa, z)
+        proj = g @ (tangent / np.linalg.norm(tangent))
         se = proj.std() / math.sqrt(n)
         assert abs(proj.mean() - A * np.linalg.norm(tangent)) < 4.5 * se
         if A > 0.5:
@@ -334,6 +362,19 @@ def test_corners_are_finite(jax, jnp, lbn, numpyro, p, x64):
 # --------------------------------------------------------------------------------------
 # inference
 # --------------------------------------------------------------------------------------
+
+def test_docs_example_runs(jax, jnp, lbn, numpyro):
+    import pathlib
+    import re
+    docs = (pathlib.Path(__file__).parent.parent / "docs" / "vmf.md").read_text()
+    block = re.search(r"```python\n(import jax, jax.numpy as jnp, numpyro\n.*?)```", docs,
+                      re.S).group(1)
+    namespace = {}
+    exec(compile(block, "docs/vmf.md", "exec"), namespace)
+    z, q = namespace["z"], namespace["q"]
+    assert z.shape == (4, 128, 256) and q.batch_shape == (128,)
+    assert bool(jnp.all(jnp.isfinite(q.log_prob(z))))
+
 
 def test_svi_recovers_the_conjugate_posterior(jax, jnp, lbn, numpyro):
     # x_i ~ vMF(mu, kappa) with kappa known and a uniform prior on mu: the posterior is
