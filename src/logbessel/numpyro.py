@@ -6,22 +6,24 @@ between two of them (registered with ``numpyro.distributions.kl.kl_divergence``)
 
 Everything is built from the public functions of ``logbessel.jax`` (the normalizer
 ``vmf_log_normalizer`` with its JVP -A_p(kappa), ``iv_ratio``, ``iv_ratio_complement``,
-``log_ive``), so it is traceable: ``jax.jit``, ``jax.grad``, ``jax.vmap``, NumPyro's SVI and
-NUTS. jax and numpyro are imported when this module is imported, never by
-``import logbessel``. (The file is logbessel/numpyro.py; with absolute imports, ``numpyro``
-below is the NumPyro package.)
+``log_ive``), so it is traceable: ``jax.jit``, ``jax.grad``, ``jax.vmap``, NumPyro's SVI,
+and NUTS for models with vMF observations (a latent vMF site needs a bijection onto the
+sphere, which NumPyro does not have). jax and numpyro are imported when this module is
+imported, never by ``import logbessel``. (The file is logbessel/numpyro.py; with absolute
+imports, ``numpyro`` below is the NumPyro package.)
 
 Sampling. The cosine w = mu^T x is drawn exactly: by inversion for p = 3, by Wood's (1994)
 rejection sampler otherwise, in the overflow-free form of ``logbessel.vmf`` (every quantity
-O(1) or a product of O(1) factors). The rejection loop is a ``lax.while_loop`` over all the
-draws at once: every lane proposes in every round until all have accepted (the acceptance
-probability is >= 0.657 for every p and kappa, so a few rounds; a lane still rejected after
-``_WOOD_MAX_ROUNDS`` rounds, which does not happen unless the test is broken, is NaN). With
-``jax_enable_x64`` the angle is drawn in float64 also for float32 parameters, as the torch
-version does; without it, in float32. The direction orthogonal to mu comes from normals, and
-one Householder reflection carries e1 onto mu: O(p) per sample, no p x p matrix. Gradients
-in ``loc`` are those of the reflection (JAX's own autodiff; the sample uses loc / ||loc||,
-so the gradient lies in the tangent space of the sphere).
+O(1) or a product of O(1) factors), its Beta((p-1)/2, (p-1)/2) proposal from two gamma
+variates by Marsaglia and Tsang's method. The rejection loop is a ``lax.while_loop`` over all
+the draws at once: every lane proposes in every round until all have accepted (a round
+accepts with probability > 0.59 for every p and kappa, so a few rounds; a lane still
+rejected after ``_WOOD_MAX_ROUNDS`` rounds, which does not happen unless a test is broken,
+is NaN). With ``jax_enable_x64`` the angle is drawn in float64 also for float32 parameters,
+as the torch version does; without it, in float32. The direction orthogonal to mu comes
+from normals, and one Householder reflection carries e1 onto mu: O(p) per sample, no p x p
+matrix. Gradients in ``loc`` are those of the reflection (JAX's own autodiff; the sample
+uses loc / ||loc||, so the gradient lies in the tangent space of the sphere).
 
 Gradients in kappa: implicit reparameterization (Figurnov, Mohamed and Mnih, 2018). With
 theta = arccos w and H its CDF held fixed at the drawn value, d theta / d kappa =
@@ -46,7 +48,7 @@ registry functions as A_p (1/kappa - (A_p - A_{p+2})) (DLMF 10.29.2), the differ
 as (1 - A_{p+2}) - (1 - A_p) where A_p >= 1/2; for kappa >= k_s(p) (about 3 (p - 1)/2, and
 >= 25) by the large-kappa series of ``logbessel._vmf_stats`` (sum n c_n kappa^-(n+1)), whose
 coefficients depend on p only and are computed once per p in Python: no cancellation for
-kappa >> p, where the closed form would lose ~kappa/p digits (all of them in float32 at
+kappa >> p, where the closed form would lose a factor ~kappa/p (all digits in float32 at
 kappa = 1e6). Below k_s it loses ~p eps at most (as ``logbessel._vmf_stats.dA`` does).
 """
 from __future__ import annotations
