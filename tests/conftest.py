@@ -4,10 +4,11 @@
   once per session). The fixture ``cp`` (the cupy module) skips the same way.
 - ``@pytest.mark.cuda_compile``: compiles the CUDA kernels; runs only with
   LOGBESSEL_CUDA_COMPILE=1.
-- fixtures ``torch`` and ``jax`` (the frameworks, jax with float64 enabled), and
-  ``matplotlib`` (with the Agg backend, for the pictures): the test is skipped when the
-  package is not installed. ``keep_distribution_validation``: for tests that call
-  torch.compile (which turns off torch.distributions' argument checks process-wide).
+- fixtures ``torch``, ``jax`` (the frameworks, jax with float64 enabled), ``numpyro``
+  (which needs jax) and ``matplotlib`` (with the Agg backend, for the pictures): the test
+  is skipped when the package is not installed. ``keep_distribution_validation``: for
+  tests that call torch.compile (which turns off torch.distributions' argument checks
+  process-wide).
 """
 from __future__ import annotations
 
@@ -91,6 +92,11 @@ def jax():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
     return jax
+
+
+@pytest.fixture(scope="session")
+def numpyro(jax):
+    return pytest.importorskip("numpyro")
 
 
 @pytest.fixture(scope="session")

@@ -30,10 +30,11 @@ LAYERS = [
     ["vmf"],
     ["vmf_mixture"],
     ["torch", "jax", "__main__"],
-    ["_torch_vmf"],                 # the torch vMF distributions (torch loads it lazily)
+    ["_torch_vmf", "numpyro"],      # the vMF distributions of torch (loaded lazily by
+                                    # logbessel.torch) and of NumPyro (on logbessel.jax)
 ]
 # the modules that need an optional framework (skipped by the import check without it)
-FRAMEWORK = {"torch": "torch", "jax": "jax", "_torch_vmf": "torch"}
+FRAMEWORK = {"torch": "torch", "jax": "jax", "_torch_vmf": "torch", "numpyro": "numpyro"}
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
 # The package's lazy ``logbessel.vmf`` attribute (PEP 562 __getattr__) imports the

@@ -17,7 +17,7 @@ import pytest
 import logbessel as lb
 from logbessel import vmf
 from logbessel._vmf_stats import dA
-from vmf_helpers import angles, ks_pvalue, random_mu, theta_cdf
+from vmf_helpers import angles, dtheta_dkappa_reference, ks_pvalue, random_mu, theta_cdf
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -168,33 +168,6 @@ def test_samples_float32(torch, lbt):
 # the implicit reparameterization gradient
 # --------------------------------------------------------------------------------------
 
-def _dtheta_reference(p, kappa, theta, dps=30):
-    """d theta/d kappa = -(d/d kappa of the CDF of theta)/(its density), by mpmath
-    quadrature of the form whose integrand has one sign (the other cancels); A = E[cos]
-    from the same quadrature (no logbessel). The pieces of the quadrature are steps of the
-    width of the distribution, 1/sqrt(kappa + p), around its mode
-    cos(mode) = 2 kappa / (p - 2 + sqrt((p - 2)^2 + 4 kappa^2))."""
-    import mpmath
-    with mpmath.workdps(dps):
-        k, th = mpmath.mpf(kappa), mpmath.mpf(theta)
-
-        def ell(t):
-            return k * mpmath.cos(t) + ((p - 2) * mpmath.log(mpmath.sin(t)) if p > 2 else 0)
-
-        mode = mpmath.acos(2 * k / (p - 2 + mpmath.sqrt((p - 2) ** 2 + 4 * k * k))) \
-            if p > 2 or kappa > 0 else mpmath.pi / 2
-        w = 1 / mpmath.sqrt(k + p)
-        pts = sorted({mpmath.mpf(0), mpmath.pi, th}
-                     | {mode + j * w for j in range(-40, 41) if 0 < mode + j * w < mpmath.pi})
-        lm = ell(mode) if 0 < mode < mpmath.pi else ell(pts[1])
-        f = lambda t: mpmath.exp(ell(t) - lm)  # noqa: E731
-        A = mpmath.quad(lambda t: mpmath.cos(t) * f(t), pts) / mpmath.quad(f, pts)
-        g = lambda t: (mpmath.cos(t) - A) * mpmath.exp(ell(t) - ell(th))  # noqa: E731
-        if mpmath.cos(th) >= A:
-            return float(-mpmath.quad(g, [q for q in pts if q <= th]))
-        return float(-mpmath.quad(lambda t: -g(t), [q for q in pts if q >= th]))
-
-
 @pytest.mark.parametrize("p, kappa, thetas", [
     (2, 1e-8, [0.3, 3.1]), (2, 50.0, [0.05, 0.2, 0.5]), (3, 1000.0, [0.01, 0.04, 0.2]),
     (10, 0.0, [1e-5, 1.3, 2.0]), (10, 5.0, [0.8, 1.2]), (100, 1e6, [0.0099, 0.0101]),
@@ -206,7 +179,7 @@ def test_dtheta_dkappa_against_quadrature(torch, tv, p, kappa, thetas):
     C = _t(torch, [float(lb.iv_ratio_complement(p / 2, kappa))])
     got = tv._dtheta_dkappa(th.T, k, float(p), A, C).numpy().ravel()
     for th0, g in zip(thetas, got):
-        ref = _dtheta_reference(p, kappa, th0)
+        ref = dtheta_dkappa_reference(p, kappa, th0)
         assert abs(g - ref) <= 1e-13 * abs(ref), (p, kappa, th0, g, ref)
 
 

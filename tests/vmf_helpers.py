@@ -1,6 +1,7 @@
 """Helpers shared by the tests of the vMF layer (test_vmf, test_vmf_mixture,
-test_vmf_dask): random directions and samples, the exact law of the angle to the mean
-direction (for goodness-of-fit tests of the sampler), and the expected mean resultant
+test_vmf_dask, test_torch_vmf, test_numpyro_vmf): random directions and samples, the exact
+law of the angle to the mean direction (for goodness-of-fit tests of the sampler), its
+implicit reparameterization gradient by mpmath quadrature, and the expected mean resultant
 length of a sample."""
 from __future__ import annotations
 
@@ -57,6 +58,33 @@ def theta_cdf(p, kappa):
     log_total = m + math.log(cum[-1])
     cdf = cum / cum[-1]
     return t, cdf, log_total
+
+
+def dtheta_dkappa_reference(p, kappa, theta, dps=30):
+    """d theta/d kappa = -(d/d kappa of the CDF of theta)/(its density), by mpmath
+    quadrature of the form whose integrand has one sign (the other cancels); A = E[cos]
+    from the same quadrature (no logbessel). The pieces of the quadrature are steps of the
+    width of the distribution, 1/sqrt(kappa + p), around its mode
+    cos(mode) = 2 kappa / (p - 2 + sqrt((p - 2)^2 + 4 kappa^2))."""
+    import mpmath
+    with mpmath.workdps(dps):
+        k, th = mpmath.mpf(kappa), mpmath.mpf(theta)
+
+        def ell(t):
+            return k * mpmath.cos(t) + ((p - 2) * mpmath.log(mpmath.sin(t)) if p > 2 else 0)
+
+        mode = mpmath.acos(2 * k / (p - 2 + mpmath.sqrt((p - 2) ** 2 + 4 * k * k))) \
+            if p > 2 or kappa > 0 else mpmath.pi / 2
+        w = 1 / mpmath.sqrt(k + p)
+        pts = sorted({mpmath.mpf(0), mpmath.pi, th}
+                     | {mode + j * w for j in range(-40, 41) if 0 < mode + j * w < mpmath.pi})
+        lm = ell(mode) if 0 < mode < mpmath.pi else ell(pts[1])
+        f = lambda t: mpmath.exp(ell(t) - lm)  # noqa: E731
+        A = mpmath.quad(lambda t: mpmath.cos(t) * f(t), pts) / mpmath.quad(f, pts)
+        g = lambda t: (mpmath.cos(t) - A) * mpmath.exp(ell(t) - ell(th))  # noqa: E731
+        if mpmath.cos(th) >= A:
+            return float(-mpmath.quad(g, [q for q in pts if q <= th]))
+        return float(-mpmath.quad(lambda t: -g(t), [q for q in pts if q >= th]))
 
 
 def ks_pvalue(samples, cdf_values_sorted):

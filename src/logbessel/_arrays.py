@@ -27,7 +27,8 @@ The Python modules of the package import only from modules listed before them:
                        sampler; vmf loads the mixture lazily, on first use)
     torch, jax, __main__   framework adapters and the command line
     _torch_vmf         the torch vMF distributions and loss (logbessel.torch loads it on
-                       first use of one of its names)
+                       first use of one of its names); beside it numpyro, the NumPyro vMF
+                       distribution (on logbessel.jax)
 
 (tests/test_layering.py checks it.) The three references the other way are lazy: the
 package's ``logbessel.vmf`` attribute, vmf's ``VonMisesFisherMixture`` and logbessel.torch's
