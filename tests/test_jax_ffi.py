@@ -109,6 +109,11 @@ def test_shapes_broadcasting_vmap_and_scalars(jax, lbj):
     np.testing.assert_array_equal(np.asarray(got), lb.log_ive(np.asarray(v)[None, :], np.asarray(x)))
     g = jax.vmap(jax.grad(lambda a, b: lbj.log_iv(a, b)), in_axes=(0, None))(v, 3.0)
     np.testing.assert_array_equal(np.asarray(g), lb.log_iv_dv(np.asarray(v), 3.0))
+    # an integer argument has no tangent (float0): the gradient in the other is unchanged
+    g3 = jax.grad(lambda k: lbj.vmf_log_normalizer(3, k))(2.0)
+    assert g3 == jax.grad(lambda k: lbj.vmf_log_normalizer(3.0, k))(2.0) == -lb.iv_ratio(1.5, 2.0)
+    np.testing.assert_array_equal(np.asarray(jax.grad(lambda a: lbj.log_kv(a, 2).sum())(v)),
+                                  lb.log_kv_dv(np.asarray(v), 2.0))
     # integers promote to the float dtype, float32 stays float32
     assert lbj.log_iv(2, jnp.arange(1, 4)).dtype == jnp.float64
     assert lbj.log_iv(jnp.float32(2), jnp.ones(2, jnp.float32)).dtype == jnp.float32

@@ -108,12 +108,19 @@ def _make(name, partials):
     @f.defjvp
     def f_jvp(primals, tangents):
         y = f(*primals)
-        return y, functools.reduce(operator.add, (partial(d, primals) * t for d, t in zip(partials, tangents)))
+        # (an integer argument's tangent is float0: it contributes nothing)
+        terms = [partial(d, primals) * t for d, t in zip(partials, tangents)
+                 if t.dtype != jax.dtypes.float0]
+        return y, functools.reduce(operator.add, terms) if terms else jnp.zeros_like(y)
 
     return f
 
 
 def _public(f, inner, doc):
+    # jit: an eager call is then one cached executable (shapes and dtypes as the key), not
+    # a new trace and dispatch of the custom call each time; inside a caller's jit it is
+    # inlined
+    inner = jax.jit(inner)
     sig = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
                              for p in f.params])
 
