@@ -34,7 +34,10 @@ def _dA_arb(p, k):
 DA_POINTS = [(2, 1e-3), (2, 1.0), (2, 24.9), (2, 25.1), (2, 1e4), (2, 1e12), (3, 10.0),
              (3, 1e9), (5.5, 40.0), (10, 7.0), (10, 1e6), (100, 74.0), (100, 75.0),
              (100, 1e10), (2048, 1e3), (2048, 2.05e6), (32768, 3e4), (32768, 3.3e9),
-             (1e6, 1e6), (1e6, 1e14), (1e7, 6.8e6), (1e7, 1e16)]
+             (1e6, 1e6), (1e6, 1e14), (1e7, 6.8e6), (1e7, 1e16),
+             # just above the switch for p >= 1e6, where the series' unscaled coefficients
+             # overflowed (-inf + inf: a ValueError before)
+             (1e6, 7.6e5), (1e6, 8e5), (1e7, 7.6e6), (3e5, 2.3e5)]
 
 
 @pytest.mark.parametrize("p,kappa", DA_POINTS)

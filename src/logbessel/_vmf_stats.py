@@ -45,18 +45,24 @@ def _dA_series(m, kappa):
     2 c_n = sum_{i=2}^{n-2} c_i c_{n-i} + (n - 1) c_{n-1} (the terms in m c_{n-1} cancel
     exactly and are left out, so nothing cancels in floating point). Then
     A' = sum_n n c_n kappa^-(n+1), which needs no difference of nearly equal numbers."""
+    # In the scaled terms e_n = c_n kappa^-n (the recurrence is homogeneous of degree n, so
+    # 2 e_n = sum e_i e_{n-i} + (n - 1) e_{n-1} / kappa): c_n itself grows like m^n and
+    # overflows for m ~ 1e5 and beyond, e_n stays below 1 where the series is used.
     w = 1.0 / kappa
-    c = [0.0, m, 0.5 * m * (1.0 - m)]
-    wn = w * w * w
-    tail = 2.0 * c[2] * wn
-    total = m * w * w + tail
+    e = [0.0, m * w, 0.5 * m * (1.0 - m) * w * w]
+    tail = 2.0 * e[2] * w
+    total = e[1] * w + tail
     prev = abs(tail)
     for n in range(3, _SERIES_TERMS):
-        cn = 0.5 * (math.fsum(c[i] * c[n - i] for i in range(2, n - 1)) + (n - 1) * c[n - 1])
-        c.append(cn)
-        wn *= w
-        t = n * cn * wn
+        try:
+            en = 0.5 * (math.fsum(e[i] * e[n - i] for i in range(2, n - 1)) + (n - 1) * e[n - 1] * w)
+        except (OverflowError, ValueError):  # a diverging series (inf - inf in fsum)
+            return None
+        e.append(en)
+        t = n * en * w
         total += t
+        if not math.isfinite(total):
+            return None
         if abs(t) + prev <= 1e-17 * abs(total):
             return total
         prev = abs(t)
