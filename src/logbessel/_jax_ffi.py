@@ -11,8 +11,8 @@ custom call runs the very loop the NumPy ufunc runs (same CPU level, threads, bi
 
 On CUDA GPUs the same targets launch the kernels of csrc/kernels.cu, compiled by NVRTC and
 loaded through the CUDA driver API by logbessel._cuda (no CuPy), on the stream XLA passes to
-the handler; they are prepared when a function is first traced while JAX's default backend
-is a GPU.
+the handler; they are prepared when a function is first traced in a process where JAX has
+a GPU.
 
 ``load()`` returns the library or None, never raises: where no compiler, no jaxlib headers
 or no writable cache exists (or ``LOGBESSEL_JAX_FFI=0``), logbessel.jax falls back to host
@@ -144,6 +144,17 @@ def status() -> dict:
     lib = load()
     return {"ffi": lib is not None, "library": str(_state["path"]) if lib is not None else None,
             "reason": _state["reason"], "cuda": sorted(_state["cuda"])}
+
+
+def has_gpu() -> bool:
+    """Whether JAX has a CUDA GPU (asked once; JAX has initialised CUDA by then anyway)."""
+    if "gpu" not in _state:
+        import jax
+        try:
+            _state["gpu"] = bool(jax.devices("gpu"))
+        except RuntimeError:  # no GPU backend
+            _state["gpu"] = False
+    return _state["gpu"]
 
 
 def prepare_cuda(name: str) -> None:

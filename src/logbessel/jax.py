@@ -89,7 +89,7 @@ def _call(name, *args):
                           f"({_jax_ffi.status()['reason']}); using host callbacks",
                           RuntimeWarning, stacklevel=3)
         return _host(name, args, dtype)
-    if jax.default_backend() == "gpu":
+    if _jax_ffi.has_gpu():  # (the program may run on a GPU: its kernels loaded, target registered)
         _jax_ffi.prepare_cuda(name)
     out = jax.ShapeDtypeStruct(args[0].shape, dtype)
     return jax.ffi.ffi_call(f"logbessel_{name}", out, vmap_method="broadcast_all")(*args)
