@@ -30,7 +30,7 @@ def test_show_config_reports_the_build_and_the_cpu_level():
     assert cfg["numpy"]["version"] == np.__version__
     sources = Path(cfg["gpu"]["kernel_sources"])
     assert (sources / "kernels.cu").is_file() and (sources / "logbessel" / "registry.h").is_file()
-    assert set(cfg["optional"]) == {"scipy", "dask", "torch", "jax", "cupy"}
+    assert set(cfg["optional"]) == {"scipy", "dask", "torch", "jax", "numpyro", "cupy"}
 
 
 @pytest.mark.parametrize("value, count, source", [

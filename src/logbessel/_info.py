@@ -21,7 +21,7 @@ import numpy as np
 from . import _core, _gpu
 from ._version import __version__
 
-_OPTIONAL = ("scipy", "dask", "torch", "jax", "cupy")
+_OPTIONAL = ("scipy", "dask", "torch", "jax", "numpyro", "cupy")
 
 
 def _distribution_version(module: str):
@@ -132,7 +132,7 @@ def show_config(mode: str = "stdout", gpu: bool = False):
     supports; the compiler and flags; the thread count and its source
     (``LOGBESSEL_NUM_THREADS`` or the default); NumPy's version; CuPy, the GPUs and NVRTC
     (CuPy is asked only if it is loaded already, or with ``gpu=True``); the optional
-    packages the adapters need (torch, JAX, Dask).
+    packages the adapters need (torch, JAX, NumPyro, Dask).
 
     mode: ``"stdout"`` prints the report and returns None; ``"dicts"`` returns it as a
     dict of dicts; ``"json"`` returns it as a JSON string.
