@@ -105,6 +105,24 @@ def angles(X, mu):
     return 2.0 * np.arcsin(np.minimum(dist / 2.0, 1.0))
 
 
+def check_vmf_draws(X, mus, kappas, p):
+    """Draws X (n, B, p) of B vMF distributions (rows of mus, kappas): the angle to each
+    mu against its exact CDF (KS p-value > 1e-3), and the mean resultant length against
+    sqrt(A^2 + (1 - A^2)/n) within 5 standard errors sqrt(A'/n)."""
+    from logbessel import iv_ratio
+    from logbessel._vmf_stats import dA
+    n = X.shape[0]
+    for j, (mu, k) in enumerate(zip(mus, kappas)):
+        theta = np.sort(angles(X[:, j], mu))
+        grid, cdf, _ = theta_cdf(p, k)
+        pval, dist = ks_pvalue(theta, np.interp(theta, grid, cdf))
+        assert pval > 1e-3, (p, k, pval, dist)
+        rbar = np.linalg.norm(X[:, j].mean(axis=0))
+        A = float(iv_ratio(p / 2, k))
+        expect, se = math.sqrt(A * A + (1 - A * A) / n), math.sqrt(dA(p, k) / n)
+        assert abs(rbar - expect) < 5 * se + 1e-12, (p, k, rbar, expect, se)
+
+
 def random_mu(p, seed):
     """A random unit vector in R^p from the seed (uniform on the sphere)."""
     mu = np.random.default_rng(seed).standard_normal(p)
