@@ -172,3 +172,25 @@ def test_gpu_matches_the_cpu(jax, lbj):
             c = fn(jax.device_put(jnp.asarray(aa), cpu), jax.device_put(jnp.asarray(b), cpu))
             err = parity_error(f.name, np.asarray(g), np.asarray(c), dtype)
             assert err <= BUDGET[dtype][f.name], (f.name, dtype, err)
+
+
+def test_library_built_without_a_writable_cache(jax, lbj, tmp_path, monkeypatch):
+    """A cache folder that cannot be made (here: a path under a file) puts the library in a
+    private temporary folder instead of giving up on the custom calls. (The compiler is
+    replaced by a stand-in that writes the output file: nothing is compiled.)"""
+    import subprocess
+    from pathlib import Path
+    import jax.ffi
+    from logbessel import _jax_ffi
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("LOGBESSEL_CACHE_DIR", str(blocker / "cache"))
+
+    def fake_compiler(cmd, **kwargs):
+        Path(cmd[cmd.index("-o") + 1]).write_bytes(b"library")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(_jax_ffi.subprocess, "run", fake_compiler)
+    path = _jax_ffi._build(Path(jax.ffi.include_dir()), ["c++"])
+    assert path.read_bytes() == b"library" and not str(path).startswith(str(blocker))
+    assert path.name == _jax_ffi.library_path(Path(jax.ffi.include_dir()), ["c++"]).name

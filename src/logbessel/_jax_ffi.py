@@ -81,8 +81,12 @@ def _build(include: Path, cxx: list) -> Path:
     target = library_path(include, cxx)
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+    except OSError:  # no writable cache: a private folder for this process
+        target = Path(tempfile.mkdtemp(prefix="logbessel-")) / target.name
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
     try:
         r = subprocess.run(build_command(tmp, include, cxx), capture_output=True, text=True)
