@@ -16,16 +16,8 @@ ratios are of those minima.
 from __future__ import annotations
 
 import argparse
-import time
 
-
-def _best(fn, reps):
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+from bench_cpu import best_time  # (this script's folder is on sys.path)
 
 
 def main(argv=None):
@@ -73,11 +65,11 @@ def main(argv=None):
             jax.block_until_ready(f(keys[0], *a))                    # compile
         jax.block_until_ready(value_grad(loc, kappa, keys[0]))
         it = iter(range(10 ** 9))
-        t_norm = _best(lambda: jax.block_until_ready(normal(keys[next(it) % len(keys)])),
+        t_norm = best_time(lambda: jax.block_until_ready(normal(keys[next(it) % len(keys)])),
                        args.reps)
-        t_samp = _best(lambda: jax.block_until_ready(
+        t_samp = best_time(lambda: jax.block_until_ready(
             sample(keys[next(it) % len(keys)], loc, kappa)), args.reps)
-        t_vg = _best(lambda: jax.block_until_ready(
+        t_vg = best_time(lambda: jax.block_until_ready(
             value_grad(loc, kappa, keys[next(it) % len(keys)])), args.reps)
         print(f"{p:>7} {t_norm:9.4f} {t_samp:9.4f} {t_samp / t_norm:9.2f} {t_vg:13.4f} "
               f"{t_vg / t_norm:9.2f}")

@@ -220,7 +220,8 @@ def function(name: str, dtype, device: int) -> int:
     loaded on first use)."""
     kname = _gpu.kernel_name(name, dtype)
     with _lock:
-        key = (_gpu.source_hash(), _gpu.nvrtc_options(), device, kname)
+        # (the hash is re-read from the files at most once a second: this runs per launch)
+        key = (_gpu.current_hash(), _gpu.nvrtc_options(), device, kname)
         fn = _functions.get(key)
         if fn is None:
             lib = driver()

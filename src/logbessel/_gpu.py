@@ -170,6 +170,13 @@ def _current_hash() -> str:
     return st["hash"]
 
 
+def current_hash() -> str:
+    """The sources' hash, as the kernels compiled now would carry it (checked against the
+    files' stamps at most every STAT_INTERVAL; for logbessel._cuda's kernel cache)."""
+    with _lock:
+        return _current_hash()
+
+
 def reload() -> None:
     """Forget compiled modules and re-read the sources at the next call."""
     with _lock:

@@ -36,36 +36,47 @@ from ._arrays import compute, is_dask, to_host
 _SERIES_TERMS = 200
 
 
-def _dA_series(m, kappa):
-    """A_p'(kappa) = -d/dk (1 - A_p) from the large-kappa expansion 1 - A_p = sum_n c_n
-    kappa^-n, m = (p - 1)/2, or None where it does not reach full accuracy.
+def one_minus_A_terms(m, w):
+    """The terms e_n = c_n w^n, n = 1, 2, ... (a generator without end) of the large-kappa
+    expansion 1 - A_p(kappa) = sum_n c_n kappa^-n at w = 1/kappa, m = (p - 1)/2.
 
     The coefficients follow from the Riccati equation A' = 1 - A^2 - 2 m A / kappa
     (DLMF 10.29.2 for I_{p/2} and I_{p/2-1}): c_1 = m, c_2 = m (1 - m) / 2 and, for n >= 3,
     2 c_n = sum_{i=2}^{n-2} c_i c_{n-i} + (n - 1) c_{n-1} (the terms in m c_{n-1} cancel
-    exactly and are left out, so nothing cancels in floating point). Then
-    A' = sum_n n c_n kappa^-(n+1), which needs no difference of nearly equal numbers."""
-    # In the scaled terms e_n = c_n kappa^-n (the recurrence is homogeneous of degree n, so
-    # 2 e_n = sum e_i e_{n-i} + (n - 1) e_{n-1} / kappa): c_n itself grows like m^n and
-    # overflows for m ~ 1e5 and beyond, e_n stays below 1 where the series is used.
-    w = 1.0 / kappa
+    exactly and are left out, so nothing cancels in floating point). The recurrence is
+    homogeneous of degree n, so it runs on the scaled terms themselves, 2 e_n = sum e_i
+    e_{n-i} + (n - 1) e_{n-1} w: c_n grows like m^n and overflows for m ~ 1e5 and beyond,
+    e_n stays below 1 where the series converges. (The series diverges eventually: fsum
+    raises OverflowError or ValueError once the terms overflow.) Used by dA here and by
+    logbessel.numpyro's A_p'."""
     e = [0.0, m * w, 0.5 * m * (1.0 - m) * w * w]
-    tail = 2.0 * e[2] * w
-    total = e[1] * w + tail
-    prev = abs(tail)
-    for n in range(3, _SERIES_TERMS):
-        try:
-            en = 0.5 * (math.fsum(e[i] * e[n - i] for i in range(2, n - 1)) + (n - 1) * e[n - 1] * w)
-        except (OverflowError, ValueError):  # a diverging series (inf - inf in fsum)
-            return None
+    yield e[1]
+    yield e[2]
+    n = 3
+    while True:
+        en = 0.5 * (math.fsum(e[i] * e[n - i] for i in range(2, n - 1)) + (n - 1) * e[n - 1] * w)
         e.append(en)
-        t = n * en * w
-        total += t
-        if not math.isfinite(total):
-            return None
-        if abs(t) + prev <= 1e-17 * abs(total):
-            return total
-        prev = abs(t)
+        yield en
+        n += 1
+
+
+def _dA_series(m, kappa):
+    """A_p'(kappa) = -d/dk (1 - A_p) = sum_n n c_n kappa^-(n+1) (one_minus_A_terms), which
+    needs no difference of nearly equal numbers, or None where it does not reach full
+    accuracy within _SERIES_TERMS terms."""
+    w = 1.0 / kappa
+    total, prev = 0.0, math.inf
+    try:
+        for n, en in zip(range(1, _SERIES_TERMS), one_minus_A_terms(m, w)):
+            t = n * en * w
+            total += t
+            if not math.isfinite(total):
+                return None
+            if n >= 3 and abs(t) + prev <= 1e-17 * abs(total):
+                return total
+            prev = abs(t)
+    except (OverflowError, ValueError):  # a diverging series (inf - inf in fsum)
+        return None
     return None
 
 

@@ -54,6 +54,7 @@ kappa = 1e6). Below k_s it loses ~p eps at most (as ``logbessel._vmf_stats.dA`` 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 
 import jax
@@ -66,6 +67,7 @@ from numpyro.distributions.kl import kl_divergence
 from numpyro.distributions.util import validate_sample
 
 from . import jax as _lbj
+from ._vmf_stats import one_minus_A_terms
 
 __all__ = ["VonMisesFisher"]
 
@@ -89,23 +91,19 @@ _SERIES_TAIL = 1e-17
 @functools.lru_cache(maxsize=None)
 def _dA_series(p):
     """(k_s, e) with A_p'(kappa) = (1/kappa) sum_{n=1}^{N} e_n r^n, r = k_s/kappa <= 1,
-    for kappa >= k_s. From 1 - A_p = sum_n c_n kappa^-n (c_1 = m = (p-1)/2, c_2 = m (1-m)/2,
-    2 c_n = sum_{i=2}^{n-2} c_i c_{n-i} + (n-1) c_{n-1}: the recurrence of
-    ``logbessel._vmf_stats._dA_series``), in the scaled form d_n = c_n / m^n (no overflow
-    for large p), A' = sum n c_n kappa^-(n+1) = (1/kappa) sum n d_n u^n, u = m/kappa. k_s is
-    the smallest kappa >= max(3m, 25) (on a grid of ratio 1.05) at which the last four
-    terms are below 1e-17 of u; e_n = n d_n u_s^n."""
+    for kappa >= k_s, from the terms c_n kappa^-n of 1 - A_p =
+    sum_n c_n kappa^-n (``logbessel._vmf_stats.one_minus_A_terms``): A' = sum n c_n
+    kappa^-(n+1), so e_n = n c_n k_s^-n. k_s is the smallest kappa >= max(3m, 25), m =
+    (p - 1)/2, on a grid of ratio 1.05, at which the last four terms n c_n kappa^-n are below
+    1e-17 m/kappa."""
     m = 0.5 * (p - 1.0)
-    d = [0.0, 1.0, (1.0 - m) / (2.0 * m)]
-    for n in range(3, _SERIES_TERMS + 1):
-        d.append(0.5 * (math.fsum(d[i] * d[n - i] for i in range(2, n - 1))
-                        + (n - 1) * d[n - 1] / m))
-    u = min(1.0 / 3.0, m / 25.0)
-    while max(abs(n * d[n]) * u ** (n - 1)
-              for n in range(_SERIES_TERMS - 3, _SERIES_TERMS + 1)) > _SERIES_TAIL:
+    u = min(1.0 / 3.0, m / 25.0)  # m / kappa
+    while True:
+        terms = list(itertools.islice(one_minus_A_terms(m, u / m), _SERIES_TERMS))
+        if max(n * abs(terms[n - 1]) for n in range(_SERIES_TERMS - 3, _SERIES_TERMS + 1)) <= _SERIES_TAIL * u:
+            break
         u /= 1.05
-    e = np.array([n * d[n] * u ** n for n in range(1, _SERIES_TERMS + 1)])
-    return m / u, e
+    return m / u, np.array([n * t for n, t in enumerate(terms, start=1)])
 
 
 def _dA(p, kappa):
